@@ -1,0 +1,1 @@
+//! Tests of the crawl macros live under `tests/`.
