@@ -1,1 +1,127 @@
-//! crawl-core
+//! # crawl
+//!
+//! A web-crawling and scraping framework: Scrapy's model (spiders, a scheduler, a
+//! downloader, middlewares, pipelines, feeds, stats) with spiders written as annotated
+//! async fns and mistakes caught while compiling.
+//!
+//! ```no_run
+//! use crawl_core::prelude::*;
+//!
+//! #[derive(Serialize)]
+//! struct Quote { text: String, author: String }
+//!
+//! #[derive(Default)]
+//! pub struct Quotes;
+//!
+//! #[spider(name = "quotes", start_urls = ["http://127.0.0.1:8000/"])]
+//! impl Quotes {
+//!     async fn parse(&self, response: Response) {
+//!         for quote in response.css("div.quote") {
+//!             yield_!(Quote {
+//!                 text: quote.css("span.text::text").get().unwrap_or_default(),
+//!                 author: quote.css("small.author::text").get().unwrap_or_default(),
+//!             });
+//!         }
+//!         if let Some(next) = response.css("li.next a::attr(href)").get() {
+//!             yield_!(response.follow(next, Self::parse));
+//!         }
+//!     }
+//! }
+//!
+//! crawl_core::main!();
+//! ```
+//!
+//! Users depend on this crate alone: it re-exports the macros and a [`prelude`].
+
+#![deny(missing_docs)]
+
+extern crate self as crawl_core;
+
+mod crawler;
+pub mod downloader;
+pub mod engine;
+mod error;
+pub mod feed;
+mod item;
+pub mod registry;
+mod request;
+mod response;
+pub mod scheduler;
+pub mod selector;
+mod settings;
+mod spider;
+mod stats;
+
+pub mod cli;
+#[cfg(feature = "demo-site")]
+pub mod demo_site;
+
+#[doc(inline)]
+pub use crawler::Crawler;
+#[doc(inline)]
+pub use engine::{crawl, CrawlOptions, CrawlResult};
+#[doc(inline)]
+pub use error::{BoxError, Error, Result};
+#[doc(inline)]
+pub use item::{BoxedItem, Item, Output};
+#[doc(inline)]
+pub use request::{Callback, IntoUrl, Request};
+#[doc(inline)]
+pub use response::Response;
+#[doc(inline)]
+pub use selector::{Selection, SelectorList};
+#[doc(inline)]
+pub use settings::{SettingValue, Settings, SETTING_NAMES};
+#[doc(inline)]
+pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
+#[doc(inline)]
+pub use stats::Stats;
+
+pub use crawl_macros::spider;
+
+/// Generates `fn main()`: a command line with `list` and `crawl NAME [-o FILE] [-a k=v]
+/// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
+///
+/// `crawl_core::main!(demo_site)` also starts the embedded demo site and crawls it when no
+/// `-a start_url=URL` is given.
+#[macro_export]
+macro_rules! main {
+    () => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main($crate::cli::CliConfig::default())
+        }
+    };
+    (demo_site) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main($crate::cli::CliConfig { demo_site: true })
+        }
+    };
+}
+
+/// What a spider file needs: `use crawl_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        spider, yield_, BoxError, BoxedItem, Callback, Crawler, Output, Request, Response, Result,
+        Selection, SelectorList, Settings, Spider, SpiderArgs, Stats,
+    };
+    pub use futures::{Stream, StreamExt};
+    pub use serde::{Deserialize, Serialize};
+}
+
+#[doc(hidden)]
+/// Not public API: what macro expansions name. Nothing here is covered by semver.
+pub mod __private;
+
+/// Yields an item or a request from a generator callback of a `#[spider]` impl.
+///
+/// `yield_!(Quote { .. })` or `yield_!(response.follow(href, Self::parse))`. The `yield`
+/// keyword itself is rejected by stable Rust before any macro runs, so crawl spells it as
+/// this macro; `#[spider]` rewrites it, and it means nothing elsewhere.
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::std::compile_error!(
+            "`yield_!` works only in the body of a callback of a `#[spider]` impl"
+        )
+    };
+}

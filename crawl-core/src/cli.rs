@@ -1,0 +1,214 @@
+//! The command line the generated `main` runs: `list` and `crawl NAME -o FILE -a k=v -s K=v`.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::engine::{crawl, CrawlOptions, CrawlResult};
+use crate::feed::FeedSpec;
+use crate::{registry, Error, Settings, SpiderArgs};
+
+/// How the generated `main` behaves beyond the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CliConfig {
+    /// Start the embedded demo site and crawl it when no `-a start_url=` is given.
+    pub demo_site: bool,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "crawl", about = "Run the spiders of this binary", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the spiders of this binary.
+    List,
+    /// Run a spider.
+    Crawl(CrawlArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CrawlArgs {
+    /// The spider's name (see `list`).
+    spider: String,
+    /// Append items to FILE (format from the extension, or FILE:FORMAT; `-:jsonl` is stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Vec<String>,
+    /// Like -o, but overwrite FILE.
+    #[arg(short = 'O', long = "overwrite-output", value_name = "FILE")]
+    overwrite: Vec<String>,
+    /// A spider argument, NAME=VALUE.
+    #[arg(short = 'a', value_name = "NAME=VALUE", value_parser = parse_pair)]
+    args: Vec<(String, String)>,
+    /// A setting, by Scrapy's name: -s CONCURRENT_REQUESTS=64.
+    #[arg(short = 's', long = "set", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    settings: Vec<(String, String)>,
+    /// Log level: TRACE, DEBUG, INFO, WARN or ERROR.
+    #[arg(short = 'L', long = "log-level", value_name = "LEVEL")]
+    log_level: Option<String>,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE, found `{text}`")),
+    }
+}
+
+/// Subcommands and flags that mean the user did not omit the spider's name.
+const COMMAND_WORDS: &[&str] = &["list", "crawl", "help", "-h", "--help", "-V", "--version"];
+
+/// Inserts `crawl NAME` when the binary has one spider and no subcommand was given.
+fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_owned);
+    let named = first
+        .as_deref()
+        .is_some_and(|word| COMMAND_WORDS.contains(&word));
+    let spiders = registry::spiders();
+    if !named && spiders.len() == 1 {
+        args.splice(
+            1..1,
+            [
+                OsString::from("crawl"),
+                OsString::from(spiders[0].meta.name),
+            ],
+        );
+    }
+    args
+}
+
+/// The generated `main`: parses the command line, runs it on a new runtime, reports errors.
+pub fn main(config: CliConfig) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let args = with_default_command(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    match runtime.block_on(execute(cli, config, true)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command line (including the program name) as the generated `main` would, without
+/// Ctrl-C handling; for tests and embedding. `list` returns `None`.
+pub async fn run<I, T>(args: I, config: CliConfig) -> Result<Option<CrawlResult>, Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let args = with_default_command(args.into_iter().map(Into::into).collect());
+    let cli = Cli::try_parse_from(args).map_err(|error| Error::Usage(error.to_string()))?;
+    execute(cli, config, false).await
+}
+
+async fn execute(
+    cli: Cli,
+    config: CliConfig,
+    handle_ctrl_c: bool,
+) -> Result<Option<CrawlResult>, Error> {
+    let args = match cli.command {
+        Command::List => {
+            for entry in registry::spiders() {
+                println!("{}", entry.meta.name);
+            }
+            return Ok(None);
+        }
+        Command::Crawl(args) => args,
+    };
+    let entry = registry::find(&args.spider)?;
+    let mut settings = Settings::default();
+    settings.apply_env()?;
+    (entry.meta.settings)(&mut settings);
+    settings.apply_pairs(args.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    if let Some(level) = &args.log_level {
+        settings.set("LOG_LEVEL", level)?;
+    }
+    init_logging(&settings.log_level)?;
+    let mut feeds = Vec::new();
+    for output in &args.output {
+        feeds.push(FeedSpec::parse(output, false)?);
+    }
+    for output in &args.overwrite {
+        feeds.push(FeedSpec::parse(output, true)?);
+    }
+    let mut spider_args = SpiderArgs::from_pairs(args.args);
+    spider_args.check(entry.meta)?;
+    let _demo = if config.demo_site && spider_args.get(SpiderArgs::START_URL).is_none() {
+        demo_start(&mut spider_args)?
+    } else {
+        None
+    };
+    let options = CrawlOptions {
+        settings,
+        args: spider_args,
+        feeds,
+        handle_ctrl_c,
+    };
+    let result = crawl((entry.create)(), options).await?;
+    Ok(Some(result))
+}
+
+#[cfg(feature = "demo-site")]
+type DemoGuard = crate::demo_site::DemoSite;
+#[cfg(not(feature = "demo-site"))]
+type DemoGuard = ();
+
+/// Starts the demo site and points the spider at it.
+fn demo_start(args: &mut SpiderArgs) -> Result<Option<DemoGuard>, Error> {
+    #[cfg(feature = "demo-site")]
+    {
+        let site =
+            crate::demo_site::DemoSite::start_in_background().map_err(|source| Error::Io {
+                context: "cannot start the demo site".to_owned(),
+                source,
+            })?;
+        tracing::info!("Demo site running at {}", site.url("/"));
+        args.set_default(SpiderArgs::START_URL, site.url("/"));
+        Ok(Some(site))
+    }
+    #[cfg(not(feature = "demo-site"))]
+    {
+        let _ = args;
+        Err(Error::Usage(
+            "the demo site needs crawl-core's `demo-site` feature".to_owned(),
+        ))
+    }
+}
+
+/// Installs the log subscriber once; later calls (as in tests) keep the first.
+fn init_logging(level: &str) -> Result<(), Error> {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(level.to_ascii_lowercase()).map_err(|_| {
+            Error::InvalidSetting {
+                name: "LOG_LEVEL".to_owned(),
+                value: level.to_owned(),
+                expected: "TRACE, DEBUG, INFO, WARN or ERROR",
+            }
+        })?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! The crate's error type and the `Result` alias user code returns.
+
+/// Errors raised by crawl itself; each names the URL or the setting it concerns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A URL could not be parsed or joined.
+    #[error("invalid url `{url}`: {source}")]
+    InvalidUrl {
+        /// The text that failed to parse.
+        url: String,
+        /// Why it failed.
+        source: url::ParseError,
+    },
+    /// A setting name is not one crawl knows.
+    #[error("unknown setting `{name}`{suggestion}")]
+    UnknownSetting {
+        /// The name as given.
+        name: String,
+        /// ", did you mean `X`?" or empty.
+        suggestion: String,
+    },
+    /// A setting value does not parse as the setting's type.
+    #[error("invalid value `{value}` for setting `{name}`: expected {expected}")]
+    InvalidSetting {
+        /// The setting's name.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// What the setting takes.
+        expected: &'static str,
+    },
+    /// The download failed at the network level (connect, timeout, reset).
+    #[error("download of `{url}` failed: {message}")]
+    Download {
+        /// The request's URL.
+        url: String,
+        /// The error's kind, as counted in `downloader/exception_type_count/<kind>`.
+        kind: &'static str,
+        /// A readable description.
+        message: String,
+    },
+    /// The response is larger than `DOWNLOAD_MAXSIZE`.
+    #[error("response from `{url}` is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The request's URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A selector failed to parse at run time.
+    #[error(transparent)]
+    Selector(#[from] crate::selector::SelectorError),
+    /// An unknown spider or argument, or another usage error of the command line.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the file.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The short kind name used in stats keys such as `spider_exceptions/<kind>`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidUrl { .. } => "InvalidUrl",
+            Error::UnknownSetting { .. } | Error::InvalidSetting { .. } => "Setting",
+            Error::Download { kind, .. } => kind,
+            Error::TooLarge { .. } => "TooLarge",
+            Error::Selector(_) => "Selector",
+            Error::Usage(_) => "Usage",
+            Error::Io { .. } => "Io",
+        }
+    }
+}
+
+/// The error user code returns: any error converts into it with `?`.
+pub type BoxError = anyhow::Error;
+
+/// The result type of callbacks, pipelines and handlers: `Result<T>` means `Result<T, BoxError>`.
+pub type Result<T, E = BoxError> = std::result::Result<T, E>;
+
+/// The kind name of an error for stats keys: crawl's own kind, or `Error` for user errors.
+pub(crate) fn kind_of(error: &BoxError) -> &'static str {
+    match error.downcast_ref::<Error>() {
+        Some(own) => own.kind(),
+        None => "Error",
+    }
+}

@@ -1,0 +1,139 @@
+//! Responses: status, headers, the body as shared bytes, decoded text and selectors.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use url::Url;
+
+use crate::selector::{Document, Query, SelectorError, SelectorList};
+use crate::{Callback, Request};
+
+mod charset;
+
+/// Pages above this size are parsed on a thread allowed to block, so they do not stall
+/// the downloads sharing the runtime's worker.
+const BLOCKING_PARSE_THRESHOLD: usize = 256 * 1024;
+
+/// A downloaded response, handed to a spider callback.
+pub struct Response {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body, shared and never copied.
+    pub body: Bytes,
+    /// The final URL (after redirects).
+    pub url: Url,
+    /// The request that produced this response.
+    pub request: Request,
+    text: OnceLock<Option<String>>,
+    document: OnceLock<Arc<Document>>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} {}>", self.status.as_u16(), self.url)
+    }
+}
+
+impl Response {
+    /// A response to `request`, as the downloader builds it.
+    pub fn new(
+        request: Request,
+        url: Url,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        Response {
+            status,
+            headers,
+            body,
+            url,
+            request,
+            text: OnceLock::new(),
+            document: OnceLock::new(),
+        }
+    }
+
+    /// The body decoded as text: the charset comes from the `Content-Type` header, else a
+    /// `<meta charset>` in the page, else a byte-order mark, else UTF-8. Malformed bytes
+    /// become U+FFFD; a UTF-8 body is borrowed, not copied.
+    pub fn text(&self) -> &str {
+        let decoded = self
+            .text
+            .get_or_init(|| charset::decode(&self.headers, &self.body));
+        match decoded {
+            Some(text) => text,
+            None => charset::as_valid_utf8(&self.body),
+        }
+    }
+
+    /// The request's meta, carried to its response.
+    pub fn meta(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.request.meta
+    }
+
+    /// The parsed HTML document (parsed once, on first use).
+    pub fn document(&self) -> &Arc<Document> {
+        self.document.get_or_init(|| {
+            let parse = || Document::parse(self.text());
+            if self.body.len() >= BLOCKING_PARSE_THRESHOLD && can_block_in_place() {
+                tokio::task::block_in_place(parse)
+            } else {
+                parse()
+            }
+        })
+    }
+
+    /// Selects with a Scrapy-style CSS query (`div.quote`, `a::attr(href)`, `span::text`).
+    ///
+    /// A literal query in a `#[spider]` body is checked while compiling, so it cannot fail.
+    ///
+    /// # Panics
+    /// If `query` is not a valid selector; the engine reports the panic as a spider error
+    /// with the URL and goes on. Use [`Response::try_css`] to handle the error instead.
+    pub fn css(&self, query: &str) -> SelectorList {
+        match self.try_css(query) {
+            Ok(list) => list,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Selects with a CSS query given at run time, returning an error if it does not parse.
+    pub fn try_css(&self, query: &str) -> Result<SelectorList, SelectorError> {
+        self.document().try_css(query)
+    }
+
+    /// Selects with a query compiled once (what `#[spider]` turns literal queries into).
+    pub fn css_query(&self, query: &Query) -> SelectorList {
+        self.document().css_query(query)
+    }
+
+    /// Resolves `href` against the response's URL.
+    pub fn urljoin(&self, href: &str) -> Result<Url, crate::Error> {
+        self.url
+            .join(href.trim())
+            .map_err(|source| crate::Error::InvalidUrl {
+                url: href.to_owned(),
+                source,
+            })
+    }
+
+    /// A request for `href` (resolved against this response's URL) handled by `callback`.
+    pub fn follow(
+        &self,
+        href: impl AsRef<str>,
+        callback: Callback,
+    ) -> Result<Request, crate::Error> {
+        Ok(Request::new(self.urljoin(href.as_ref())?).with_callback(callback))
+    }
+}
+
+/// `block_in_place` is allowed only on a multi-threaded tokio runtime.
+fn can_block_in_place() -> bool {
+    tokio::runtime::Handle::try_current()
+        .map(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+        .unwrap_or(false)
+}

@@ -1,0 +1,103 @@
+//! The priority queue of pending requests.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::Request;
+
+/// Order of requests that share a priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// Last in, first out (Scrapy's default memory queue: depth-first).
+    Lifo,
+    /// First in, first out (breadth-first within a priority).
+    Fifo,
+}
+
+/// Pending requests by priority: the highest priority pops first.
+pub struct PriorityQueue {
+    order: QueueOrder,
+    by_priority: BTreeMap<i32, VecDeque<Request>>,
+    len: usize,
+}
+
+impl PriorityQueue {
+    /// An empty queue.
+    pub fn new(order: QueueOrder) -> Self {
+        PriorityQueue {
+            order,
+            by_priority: BTreeMap::new(),
+            len: 0,
+        }
+    }
+
+    /// Adds a request.
+    pub fn push(&mut self, request: Request) {
+        self.by_priority
+            .entry(request.priority)
+            .or_default()
+            .push_back(request);
+        self.len += 1;
+    }
+
+    /// Removes the next request: highest priority, then by the queue's order.
+    pub fn pop(&mut self) -> Option<Request> {
+        let mut entry = self.by_priority.last_entry()?;
+        let queue = entry.get_mut();
+        let request = match self.order {
+            QueueOrder::Lifo => queue.pop_back(),
+            QueueOrder::Fifo => queue.pop_front(),
+        };
+        if queue.is_empty() {
+            entry.remove();
+        }
+        self.len -= 1;
+        request
+    }
+
+    /// Number of pending requests.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no request is pending.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str, priority: i32) -> Request {
+        Request::get(format!("http://h/{path}"))
+            .unwrap()
+            .with_priority(priority)
+    }
+
+    fn drain(queue: &mut PriorityQueue) -> Vec<String> {
+        std::iter::from_fn(|| queue.pop())
+            .map(|r| r.url.path()[1..].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn highest_priority_first_then_lifo() {
+        let mut queue = PriorityQueue::new(QueueOrder::Lifo);
+        for (path, priority) in [("a", 0), ("b", 5), ("c", 0), ("d", -1), ("e", 5)] {
+            queue.push(request(path, priority));
+        }
+        assert_eq!(queue.len(), 5);
+        assert_eq!(drain(&mut queue), ["e", "b", "c", "a", "d"]);
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn fifo_keeps_arrival_order_within_a_priority() {
+        let mut queue = PriorityQueue::new(QueueOrder::Fifo);
+        for (path, priority) in [("a", 0), ("b", 1), ("c", 0)] {
+            queue.push(request(path, priority));
+        }
+        assert_eq!(drain(&mut queue), ["b", "a", "c"]);
+    }
+}

@@ -1,0 +1,185 @@
+//! Scrapy-style selectors: CSS queries with `::text` and `::attr(name)`, with the
+//! semantics of parsel (Scrapy's selector library), over a document shared between tasks.
+//!
+//! ```ignore
+//! let doc = Document::parse(html);
+//! for quote in doc.css("div.quote")? {
+//!     let text = quote.css("span.text::text")?.get();
+//!     let tags = quote.css("a.tag::text")?.getall();
+//! }
+//! let next = doc.css("li.next a::attr(href)")?.get();
+//! ```
+//!
+//! Every type here is `Send + Sync + 'static` and borrows nothing: a [`Selection`] of an
+//! element is the shared [`Document`] plus a node id, and each operation locks the
+//! document once, does its work and returns owned data, so selections can be held across
+//! `.await` points in `Send` futures.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use scraper::Html;
+
+mod eval;
+mod grammar;
+mod list;
+mod re;
+#[cfg(test)]
+mod tests;
+
+pub use grammar::{parse_query, ParsedQuery, PseudoElement, QueryError};
+pub use list::{Selection, SelectorList};
+
+/// An error from a selector query or a regular expression.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectorError {
+    /// The query does not parse.
+    #[error("invalid selector: {0}")]
+    Query(QueryError),
+    /// The pattern given to `re` or `re_first` does not compile.
+    #[error("invalid regular expression `{pattern}`: {source}")]
+    Regex {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it does not compile.
+        source: regex::Error,
+    },
+}
+
+impl From<QueryError> for SelectorError {
+    fn from(error: QueryError) -> Self {
+        SelectorError::Query(error)
+    }
+}
+
+/// A parsed HTML document, shared as `Arc<Document>` by all selections made from it.
+pub struct Document {
+    html: Mutex<Html>,
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Document { .. }")
+    }
+}
+
+impl Document {
+    /// Parses `html` as a whole document (never fails: malformed HTML is repaired as browsers do).
+    pub fn parse(html: &str) -> Arc<Document> {
+        Document::from_html(Html::parse_document(html))
+    }
+
+    /// Wraps an already parsed document.
+    pub fn from_html(html: Html) -> Arc<Document> {
+        Arc::new(Document {
+            html: Mutex::new(html),
+        })
+    }
+
+    /// Selects with a Scrapy-style CSS query over the whole document.
+    ///
+    /// # Panics
+    /// If `query` is not a valid selector; use [`Document::try_css`] to get the error.
+    pub fn css(self: &Arc<Self>, query: &str) -> SelectorList {
+        self.try_css(query)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// Selects with a query given at run time, returning an error if it does not parse.
+    pub fn try_css(self: &Arc<Self>, query: &str) -> Result<SelectorList, SelectorError> {
+        Ok(self.css_query(&Query::cached(query)?))
+    }
+
+    /// Selects with a compiled query over the whole document.
+    pub fn css_query(self: &Arc<Self>, query: &Query) -> SelectorList {
+        let html = self.lock();
+        let mut out = Vec::new();
+        list::collect(self, &html, None, query, &mut out);
+        SelectorList::from(out)
+    }
+
+    /// Serializes the whole document back to HTML.
+    pub fn html(&self) -> String {
+        self.lock().html()
+    }
+
+    /// Locks the document; a panic in another holder does not make it unusable, since
+    /// nothing here leaves the tree half-changed.
+    fn lock(&self) -> MutexGuard<'_, Html> {
+        self.html.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A compiled query: parse once, evaluate many times. Cloning is cheap (shared).
+#[derive(Clone)]
+pub struct Query {
+    inner: Arc<QueryInner>,
+}
+
+struct QueryInner {
+    text: Box<str>,
+    parsed: ParsedQuery,
+}
+
+impl fmt::Debug for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Query").field(&self.as_str()).finish()
+    }
+}
+
+/// How many parsed queries each thread keeps for [`Document::css`] and friends.
+const QUERY_CACHE_SIZE: usize = 256;
+
+thread_local! {
+    static QUERIES: RefCell<HashMap<Box<str>, Query>> = RefCell::new(HashMap::new());
+}
+
+impl Query {
+    /// Parses and validates `query`.
+    pub fn new(query: &str) -> Result<Query, SelectorError> {
+        let parsed = grammar::parse_query(query)?;
+        Ok(Query {
+            inner: Arc::new(QueryInner {
+                text: query.into(),
+                parsed,
+            }),
+        })
+    }
+
+    /// [`Query::new`] through a small per-thread cache, so that the string form of `css`
+    /// does not re-parse a query used on every page.
+    pub(crate) fn cached(query: &str) -> Result<Query, SelectorError> {
+        if let Some(hit) = QUERIES.with(|cache| cache.borrow().get(query).cloned()) {
+            return Ok(hit);
+        }
+        let compiled = Query::new(query)?;
+        QUERIES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= QUERY_CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(query.into(), compiled.clone());
+        });
+        Ok(compiled)
+    }
+
+    /// The query as written.
+    pub fn as_str(&self) -> &str {
+        &self.inner.text
+    }
+
+    /// The parsed form: CSS, pseudo-element and compiled selectors.
+    pub fn parsed(&self) -> &ParsedQuery {
+        &self.inner.parsed
+    }
+}
+
+impl std::str::FromStr for Query {
+    type Err = SelectorError;
+
+    fn from_str(query: &str) -> Result<Query, SelectorError> {
+        Query::new(query)
+    }
+}

@@ -1,0 +1,67 @@
+//! Shared by the run-time tests: run a spider through the real command line against the demo
+//! site, and read back the feed it wrote.
+
+#![allow(dead_code)]
+
+use crawl_core::cli::{self, CliConfig};
+use crawl_core::demo_site::DemoSite;
+use crawl_core::CrawlResult;
+use serde_json::Value;
+
+/// A finished crawl: its result and the items its JSON lines feed holds.
+pub struct Run {
+    pub result: CrawlResult,
+    pub items: Vec<Value>,
+}
+
+impl Run {
+    /// The integer stat `key` (0 when absent).
+    pub fn stat(&self, key: &str) -> i64 {
+        self.result
+            .stats
+            .get(key)
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    }
+
+    /// Items having field `field`.
+    pub fn with_field(&self, field: &str) -> Vec<&Value> {
+        self.items
+            .iter()
+            .filter(|item| item.get(field).is_some())
+            .collect()
+    }
+}
+
+/// Runs `crawl SPIDER -a start_url=<site PATH> -O <temp>.jsonl EXTRA...`.
+pub async fn crawl(spider: &str, site: &DemoSite, path: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("items.jsonl");
+    let mut args: Vec<String> = vec![
+        "test".into(),
+        "crawl".into(),
+        spider.into(),
+        "-a".into(),
+        format!("start_url={}", site.url(path)),
+        "-O".into(),
+        feed.display().to_string(),
+        "-s".into(),
+        "LOG_LEVEL=WARN".into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let result = cli::run(args, CliConfig::default())
+        .await
+        .expect("the crawl runs")
+        .expect("a crawl returns a result");
+    let items = read_jsonl(&feed);
+    Run { result, items }
+}
+
+/// Every line of a JSON lines file, parsed.
+pub fn read_jsonl(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect()
+}

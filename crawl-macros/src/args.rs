@@ -1,0 +1,128 @@
+//! `key = value` arguments of an attribute: each keyword kept with its value for spans,
+//! duplicates and unknown keys reported.
+
+use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
+use syn::{Expr, ExprArray, Ident, Lit, LitStr};
+
+use crate::errors::{did_you_mean, list, Errors};
+
+/// A list of string literals.
+pub(crate) struct StrList {
+    pub(crate) items: Vec<LitStr>,
+}
+
+/// One `key = value` inside `settings(...)`.
+pub(crate) struct SettingArg {
+    pub(crate) key: Ident,
+    pub(crate) value: Expr,
+}
+
+/// The arguments of `#[spider(...)]`.
+#[derive(Default)]
+pub(crate) struct SpiderArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) start_urls: Option<StrList>,
+    pub(crate) allowed_domains: Option<StrList>,
+    pub(crate) args: Option<StrList>,
+    pub(crate) settings: Option<(Ident, Vec<SettingArg>)>,
+}
+
+const SPIDER_KEYS: &[&str] = &["name", "start_urls", "allowed_domains", "args", "settings"];
+
+impl SpiderArgs {
+    /// Parses the attribute's tokens, recording every problem in `errors`.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut parsed = SpiderArgs::default();
+        let parser = syn::meta::parser(|meta| parsed.parse_one(meta, errors));
+        if let Err(error) = syn::parse::Parser::parse2(parser, tokens) {
+            errors.push_error(error);
+        }
+        parsed
+    }
+
+    fn parse_one(&mut self, meta: ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
+        let Some(key) = meta.path.get_ident().cloned() else {
+            return Err(meta.error(format!(
+                "expected one of {}",
+                list(SPIDER_KEYS.iter().copied())
+            )));
+        };
+        let duplicate =
+            |errors: &mut Errors| errors.push(&key, format!("duplicate `{key}` argument"));
+        match key.to_string().as_str() {
+            "name" => {
+                let value: LitStr = meta.value()?.parse()?;
+                if self.name.replace(value).is_some() {
+                    duplicate(errors);
+                }
+            }
+            "start_urls" | "allowed_domains" | "args" => {
+                let items = parse_str_list(&meta, errors)?;
+                let slot = match key.to_string().as_str() {
+                    "start_urls" => &mut self.start_urls,
+                    "allowed_domains" => &mut self.allowed_domains,
+                    _ => &mut self.args,
+                };
+                if slot.replace(StrList { items }).is_some() {
+                    duplicate(errors);
+                }
+            }
+            "settings" => {
+                let mut settings = Vec::new();
+                meta.parse_nested_meta(|inner| {
+                    let Some(setting) = inner.path.get_ident().cloned() else {
+                        return Err(
+                            inner.error("expected a setting name such as `concurrent_requests`")
+                        );
+                    };
+                    let value: Expr = inner.value()?.parse()?;
+                    if settings.iter().any(|s: &SettingArg| s.key == setting) {
+                        errors.push(&setting, format!("duplicate setting `{setting}`"));
+                    }
+                    settings.push(SettingArg {
+                        key: setting,
+                        value,
+                    });
+                    Ok(())
+                })?;
+                if self.settings.replace((key.clone(), settings)).is_some() {
+                    duplicate(errors);
+                }
+            }
+            other => {
+                errors.push(
+                    &key,
+                    format!(
+                        "unknown argument `{other}`: expected one of {}{}",
+                        list(SPIDER_KEYS.iter().copied()),
+                        did_you_mean(other, SPIDER_KEYS.iter().copied()),
+                    ),
+                );
+                // Skip the value so later arguments are still checked.
+                if meta.input.peek(syn::Token![=]) {
+                    let _: Expr = meta.value()?.parse()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    let _group: proc_macro2::Group = meta.input.parse()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `["a", "b"]`: every element must be a string literal.
+fn parse_str_list(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Vec<LitStr>> {
+    let array: ExprArray = meta.value()?.parse()?;
+    let mut items = Vec::new();
+    for element in array.elems {
+        match element {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(text),
+                ..
+            }) => items.push(text),
+            other => errors.push(other, "expected a string literal"),
+        }
+    }
+    Ok(items)
+}

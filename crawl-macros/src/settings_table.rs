@@ -1,0 +1,27 @@
+//! The settings crawl knows, from the very table crawl-core builds its `Settings` from.
+
+#[path = "../../crawl-core/src/settings/keys.rs"]
+#[macro_use]
+mod keys;
+
+/// One setting: Scrapy's name, the field (its key in `settings(...)`), and its type.
+pub(crate) struct SettingKey {
+    pub(crate) field: &'static str,
+    pub(crate) ty: &'static str,
+}
+
+macro_rules! table {
+    ($( $(#[$doc:meta])* $name:ident $field:ident : $ty:ty = $default:expr; )*) => {
+        /// Every setting, in table order.
+        pub(crate) const SETTINGS: &[SettingKey] = &[
+            $( SettingKey { field: stringify!($field), ty: stringify!($ty) }, )*
+        ];
+    };
+}
+
+crawl_settings_table!(table);
+
+/// The setting whose field is `field`.
+pub(crate) fn find(field: &str) -> Option<&'static SettingKey> {
+    SETTINGS.iter().find(|key| key.field == field)
+}

@@ -1,0 +1,300 @@
+//! The only file that quotes: the rewritten impl, `impl Spider`, and the registration.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ImplItem, LitStr, Type};
+
+use super::parse::{Body, CallbackDef, SpiderDef};
+use crate::errors::Errors;
+use crate::signature::Shape;
+use crate::{callbacks, core_path, generator, selectors};
+
+/// Rewrites every method body: literal selectors compiled, callback references named,
+/// generator bodies turned into streams.
+pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) {
+    let names = spider.callback_names();
+    let generators: Vec<usize> = spider
+        .callbacks
+        .iter()
+        .chain(spider.start_requests.iter())
+        .filter(|cb| cb.body == Body::Generator)
+        .map(|cb| cb.index)
+        .collect();
+    for (index, impl_item) in spider.item.items.iter_mut().enumerate() {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        if generators.contains(&index) {
+            generator::to_yield_exprs(&mut method.block);
+        }
+        selectors::check_and_compile(&mut method.block, errors);
+        callbacks::rewrite(&mut method.block, &names, errors);
+        if generators.contains(&index) && errors.is_empty() {
+            into_stream_method(method);
+        }
+    }
+}
+
+/// `async fn f(&self, ..) { .. yield x .. }` becomes
+/// `fn f<'c>(&'c self, ..) -> impl Stream<Item = Result<Output, BoxError>> + Send + 'c`.
+fn into_stream_method(method: &mut syn::ImplItemFn) {
+    let private = core_path::private();
+    generator::rewrite(&mut method.block);
+    let lifetime: syn::Lifetime = syn::parse_quote!('__crawl);
+    method.sig.asyncness = None;
+    method
+        .sig
+        .generics
+        .params
+        .push(syn::parse_quote!(#lifetime));
+    for input in method.sig.inputs.iter_mut() {
+        match input {
+            FnArg::Receiver(receiver) => {
+                if let Some((_, slot)) = &mut receiver.reference {
+                    *slot = Some(lifetime.clone());
+                }
+                *receiver.ty = syn::parse_quote!(&#lifetime Self);
+            }
+            FnArg::Typed(typed) => {
+                if let Type::Reference(reference) = &mut *typed.ty {
+                    reference.lifetime.get_or_insert(lifetime.clone());
+                }
+            }
+        }
+    }
+    let span = method.sig.ident.span();
+    method.sig.output = syn::parse_quote_spanned! {span=>
+        -> impl #private::futures::Stream<
+            Item = #private::std::result::Result<#private::Output, #private::BoxError>
+        > + #private::std::marker::Send + #lifetime
+    };
+    let stmts = &method.block.stmts;
+    method.block = syn::parse_quote_spanned! {span=>
+        { #private::async_stream::try_stream! { #(#stmts)* } }
+    };
+}
+
+/// The impl block, `impl Spider`, and the registration.
+pub(crate) fn expand(spider: &SpiderDef) -> TokenStream {
+    let private = core_path::private();
+    let item = &spider.item;
+    let self_ty = &item.self_ty;
+    let args = &spider.args;
+    let name = args.name.as_ref().map(LitStr::value).unwrap_or_default();
+    let strs = |list: &Option<crate::args::StrList>| -> Vec<LitStr> {
+        list.as_ref().map(|l| l.items.clone()).unwrap_or_default()
+    };
+    let start_urls = strs(&args.start_urls);
+    let allowed_domains = strs(&args.allowed_domains);
+    let arg_names = strs(&args.args);
+    let callback_names: Vec<String> = spider
+        .callbacks
+        .iter()
+        .map(|cb| cb.name.to_string())
+        .collect();
+    let settings = settings_fn(spider);
+    let arms = spider.callbacks.iter().map(|cb| {
+        let text = cb.name.to_string();
+        let stream = call_stream(spider, cb, true);
+        quote!(#text => #stream,)
+    });
+    let start_requests = spider.start_requests.as_ref().map(|start| {
+        let stream = call_stream(spider, start, false);
+        quote! {
+            fn start_requests(
+                self: #private::std::sync::Arc<Self>,
+                crawler: #private::Crawler,
+            ) -> #private::OutputStream {
+                #stream
+            }
+        }
+    });
+    let create = quote_spanned! {self_ty.span()=>
+        #private::std::sync::Arc::new(<#self_ty as #private::DefaultSpider>::create())
+    };
+    quote! {
+        #item
+
+        const _: () = {
+            fn __crawl_settings(settings: &mut #private::Settings) {
+                #settings
+            }
+
+            static __CRAWL_META: #private::SpiderMeta = #private::SpiderMeta {
+                name: #name,
+                start_urls: &[#(#start_urls),*],
+                allowed_domains: &[#(#allowed_domains),*],
+                args: &[#(#arg_names),*],
+                callbacks: &[#(#callback_names),*],
+                settings: __crawl_settings,
+            };
+
+            #[automatically_derived]
+            impl #private::Spider for #self_ty {
+                fn meta(&self) -> &'static #private::SpiderMeta {
+                    &__CRAWL_META
+                }
+
+                #start_requests
+
+                fn call(
+                    self: #private::std::sync::Arc<Self>,
+                    callback: &#private::Callback,
+                    response: #private::Response,
+                    crawler: #private::Crawler,
+                ) -> #private::OutputStream {
+                    match callback.name() {
+                        #(#arms)*
+                        _ => #private::unknown_callback(#name, callback),
+                    }
+                }
+            }
+
+            fn __crawl_create() -> #private::std::sync::Arc<dyn #private::Spider> {
+                #create
+            }
+
+            #private::inventory::submit! {
+                #private::SpiderEntry { meta: &__CRAWL_META, create: __crawl_create }
+            }
+        };
+    }
+}
+
+/// The boxed stream that owns the spider and the crawler and drives one method.
+fn call_stream(spider: &SpiderDef, def: &CallbackDef, takes_response: bool) -> TokenStream {
+    let private = core_path::private();
+    let method = &def.name;
+    let response = takes_response.then(|| quote!(response,));
+    let crawler = def.takes_crawler.then(|| quote!(&__crawl_crawler));
+    let self_ty = &spider.item.self_ty;
+    // A path call, so a callback named like a `Spider` method (`start_requests`) is the user's.
+    let invoke = quote!(<#self_ty>::#method(&*__crawl_spider, #response #crawler));
+    let body = match &def.body {
+        Body::Generator => quote! {
+            let __crawl_outputs = #invoke;
+            let mut __crawl_outputs = #private::std::pin::pin!(__crawl_outputs);
+            while let #private::std::option::Option::Some(__crawl_next) =
+                #private::futures::StreamExt::next(&mut __crawl_outputs).await
+            {
+                yield #private::flatten_result(__crawl_next);
+            }
+        },
+        Body::Returns(shape) => {
+            let ret_span = match &spider.method(def.index).sig.output {
+                syn::ReturnType::Type(_, ty) => ty.span(),
+                syn::ReturnType::Default => def.name.span(),
+            };
+            let value = format_ident!("__crawl_value");
+            let convert = convert(shape, &value, 0, ret_span);
+            quote! {
+                let #value = #invoke.await;
+                #convert
+            }
+        }
+    };
+    quote! {
+        #private::std::boxed::Box::pin(#private::async_stream::stream! {
+            let __crawl_spider = self;
+            let __crawl_crawler = crawler;
+            #body
+        })
+    }
+}
+
+/// Statements yielding the outputs of `value`, whose type has `shape`.
+fn convert(
+    shape: &Shape,
+    value: &syn::Ident,
+    depth: usize,
+    span: proc_macro2::Span,
+) -> TokenStream {
+    let private = core_path::private();
+    let inner = format_ident!("__crawl_value{}", depth + 1);
+    match shape {
+        // A stream that never yields still needs its item type.
+        Shape::Unit => quote! {
+            let _ = #value;
+            if false {
+                yield #private::Output::Error(#private::BoxError::msg("unreachable"));
+            }
+        },
+        Shape::Single => quote_spanned! {span=>
+            #[allow(unused_imports)]
+            use #private::{ViaItem as _, ViaOutput as _};
+            let __crawl_output = (&&&#private::Yielded::new(#value)).__crawl_output();
+            yield __crawl_output;
+        },
+        Shape::Result(ok) => {
+            let ok = convert(ok, &inner, depth + 1, span);
+            quote! {
+                match #value {
+                    #private::std::result::Result::Ok(#inner) => { #ok }
+                    #private::std::result::Result::Err(__crawl_error) => {
+                        yield #private::into_error(__crawl_error);
+                    }
+                }
+            }
+        }
+        Shape::Option(some) => {
+            let some = convert(some, &inner, depth + 1, span);
+            quote!(if let #private::std::option::Option::Some(#inner) = #value { #some })
+        }
+        Shape::Vec(each) => {
+            let each = convert(each, &inner, depth + 1, span);
+            quote!(for #inner in #value { #each })
+        }
+        Shape::Stream(each) => {
+            let each = convert(each, &inner, depth + 1, span);
+            quote! {
+                let mut __crawl_stream = #private::std::pin::pin!(#value);
+                while let #private::std::option::Option::Some(#inner) =
+                    #private::futures::StreamExt::next(&mut __crawl_stream).await
+                {
+                    #each
+                }
+            }
+        }
+    }
+}
+
+/// Assignments applying the attribute's `settings(...)`, checked by type while compiling.
+fn settings_fn(spider: &SpiderDef) -> TokenStream {
+    let Some((_, settings)) = &spider.args.settings else {
+        return quote!(let _ = settings;);
+    };
+    let assignments = settings.iter().map(|setting| {
+        let key = &setting.key;
+        let ty = crate::settings_table::find(&key.to_string()).map_or("", |k| k.ty);
+        let value = setting_value(&setting.value, ty == "f64");
+        quote_spanned!(setting.value.span()=> settings.#key = #value;)
+    });
+    quote!(#(#assignments)*)
+}
+
+/// A literal as the setting's Rust value: strings owned, arrays as vectors, integers as floats
+/// where the setting is a number.
+fn setting_value(value: &syn::Expr, float: bool) -> TokenStream {
+    let private = core_path::private();
+    match value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) if float => {
+            let float = syn::LitFloat::new(&format!("{}.0", int.base10_digits()), int.span());
+            quote!(#float)
+        }
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => {
+            quote!(#private::std::string::String::from(#text))
+        }
+        syn::Expr::Array(array) => {
+            let elems = array.elems.iter().map(|e| setting_value(e, false));
+            quote!(#private::std::vec![#(#elems),*])
+        }
+        other => quote!(#other),
+    }
+}

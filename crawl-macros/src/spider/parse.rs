@@ -1,0 +1,98 @@
+//! syn → the spider's model: its callbacks, start requests and helpers, tokens kept for spans.
+
+use syn::{Ident, ImplItem, ImplItemFn, ItemImpl};
+
+use crate::args::SpiderArgs;
+use crate::generator;
+use crate::signature::{self, Shape};
+
+/// How a callback produces its outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// A generator body that `yield`s.
+    Generator,
+    /// A plain async fn whose return value converts by its shape.
+    Returns(Shape),
+}
+
+/// A method the engine calls: a callback or `start_requests`.
+pub(crate) struct CallbackDef {
+    /// Index of the method among the impl's items.
+    pub(crate) index: usize,
+    pub(crate) name: Ident,
+    pub(crate) body: Body,
+    /// Whether it takes `crawler: &Crawler` (after the response, for callbacks).
+    pub(crate) takes_crawler: bool,
+}
+
+/// The model of a `#[spider]` impl block.
+pub(crate) struct SpiderDef {
+    pub(crate) item: ItemImpl,
+    pub(crate) args: SpiderArgs,
+    pub(crate) callbacks: Vec<CallbackDef>,
+    pub(crate) start_requests: Option<CallbackDef>,
+}
+
+/// Whether a method takes a `Response` (by value or by reference): it is meant as a callback.
+pub(crate) fn mentions_response(method: &ImplItemFn) -> bool {
+    signature::typed_args(&method.sig).iter().any(|arg| {
+        signature::is_named(&arg.ty, "Response") || signature::is_ref_to(&arg.ty, "Response")
+    })
+}
+
+fn takes_crawler(method: &ImplItemFn) -> bool {
+    signature::typed_args(&method.sig)
+        .iter()
+        .any(|arg| signature::is_ref_to(&arg.ty, "Crawler"))
+}
+
+fn def(index: usize, method: &ImplItemFn) -> CallbackDef {
+    let body = if generator::yields(&method.block) {
+        Body::Generator
+    } else {
+        Body::Returns(signature::return_shape(&method.sig.output))
+    };
+    CallbackDef {
+        index,
+        name: method.sig.ident.clone(),
+        body,
+        takes_crawler: takes_crawler(method),
+    }
+}
+
+impl SpiderDef {
+    /// Classifies the impl's methods.
+    pub(crate) fn new(item: ItemImpl, args: SpiderArgs) -> Self {
+        let mut callbacks = Vec::new();
+        let mut start_requests = None;
+        for (index, impl_item) in item.items.iter().enumerate() {
+            let ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            if method.sig.ident == "start_requests" {
+                start_requests = Some(def(index, method));
+            } else if mentions_response(method) {
+                callbacks.push(def(index, method));
+            }
+        }
+        SpiderDef {
+            item,
+            args,
+            callbacks,
+            start_requests,
+        }
+    }
+
+    /// The method at `index`.
+    pub(crate) fn method(&self, index: usize) -> &ImplItemFn {
+        match &self.item.items[index] {
+            ImplItem::Fn(method) => method,
+            _ => unreachable!("callback indexes point at methods"),
+        }
+    }
+
+    /// The callbacks' names.
+    pub(crate) fn callback_names(&self) -> Vec<Ident> {
+        self.callbacks.iter().map(|cb| cb.name.clone()).collect()
+    }
+}
