@@ -8,11 +8,9 @@ pub use std;
 pub use crate::registry::SpiderEntry;
 pub use crate::selector::Query;
 pub use crate::spider::{OutputStream, Spider, SpiderMeta};
-pub use crate::{BoxError, Callback, Crawler, Output, Request, Response, Settings};
+pub use crate::{BoxError, Callback, Crawler, Error, Output, Request, Response, Settings};
 
 use std::cell::Cell;
-
-use crate::BoxedItem;
 
 /// A value a callback yields, wrapped for conversion into an [`Output`] by autoref
 /// specialization: requests first, then results of requests, then items.
@@ -118,4 +116,36 @@ impl<T: Default> DefaultSpider for T {
     fn create() -> Self {
         T::default()
     }
+}
+
+pub use crate::hook::Hook;
+pub use crate::middleware::{
+    DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome, Origin, RequestOutcome,
+    ResponseOutcome, SpiderMiddleware, SpiderMiddlewareEntry,
+};
+pub use crate::pipeline::{ItemPipeline, PipelineEntry, PipelineOutcome};
+pub use crate::signals::{Signal, SignalHandler, SignalHandlerEntry, SignalKind};
+pub use crate::BoxedItem;
+
+/// What a signal handler may return: nothing, or a `Result`.
+pub trait HandlerResult {
+    /// The result as the engine takes it.
+    fn into_handler_result(self) -> Result<(), BoxError>;
+}
+
+impl HandlerResult for () {
+    fn into_handler_result(self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+impl<E: Into<BoxError>> HandlerResult for Result<(), E> {
+    fn into_handler_result(self) -> Result<(), BoxError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// The reason a pipeline fn dropped an item by returning `None` or `false`.
+pub fn dropped_by(pipeline: &str) -> String {
+    format!("dropped by `{pipeline}`")
 }

@@ -36,10 +36,20 @@ struct CrawlArgs {
     /// The spider's name (see `list`).
     spider: String,
     /// Append items to FILE (format from the extension, or FILE:FORMAT; `-:jsonl` is stdout).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
     output: Vec<String>,
     /// Like -o, but overwrite FILE.
-    #[arg(short = 'O', long = "overwrite-output", value_name = "FILE")]
+    #[arg(
+        short = 'O',
+        long = "overwrite-output",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
     overwrite: Vec<String>,
     /// A spider argument, NAME=VALUE.
     #[arg(short = 'a', value_name = "NAME=VALUE", value_parser = parse_pair)]
@@ -138,7 +148,7 @@ async fn execute(
     let entry = registry::find(&args.spider)?;
     let mut settings = Settings::default();
     settings.apply_env()?;
-    (entry.meta.settings)(&mut settings);
+    (entry.meta.settings)(&mut settings)?;
     settings.apply_pairs(args.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     if let Some(level) = &args.log_level {
         settings.set("LOG_LEVEL", level)?;
@@ -211,4 +221,35 @@ fn init_logging(level: &str) -> Result<(), Error> {
         .with_target(false)
         .try_init();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_may_start_with_a_hyphen_for_stdout() {
+        let cli = Cli::try_parse_from([
+            "crawl", "crawl", "quotes", "-o", "-:jsonl", "-O", "b.csv", "-a", "k=v=w",
+        ])
+        .unwrap();
+        let Command::Crawl(args) = cli.command else {
+            panic!("expected crawl")
+        };
+        assert_eq!(args.output, ["-:jsonl"]);
+        assert_eq!(args.overwrite, ["b.csv"]);
+        assert_eq!(args.args, [("k".to_owned(), "v=w".to_owned())]);
+        let spec = FeedSpec::parse(&args.output[0], false).unwrap();
+        assert_eq!(spec.target, crate::feed::FeedTarget::Stdout);
+    }
+
+    #[test]
+    fn a_malformed_pair_is_a_clear_error() {
+        let err = Cli::try_parse_from(["crawl", "crawl", "quotes", "-s", "NOEQUALS"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected NAME=VALUE, found `NOEQUALS`"),
+            "{err}"
+        );
+    }
 }

@@ -7,7 +7,26 @@ use url::Url;
 
 use crate::downloader::Downloader;
 use crate::engine::Event;
-use crate::{Error, Request, Response, Settings, SpiderArgs, Stats};
+use crate::middleware::{DownloadResult, DownloaderChain, SpiderChain};
+use crate::pipeline::PipelineChain;
+use crate::signals::Signals;
+use crate::{BoxError, Error, Request, Response, Settings, SpiderArgs, Stats};
+
+/// Most hops `Crawler::download` follows when middlewares reschedule (redirects).
+const MAX_DIRECT_HOPS: usize = 32;
+
+/// The parts of a crawl built from its settings: middleware chains, pipelines, signals.
+#[derive(Default)]
+pub struct Components {
+    /// Downloader middlewares.
+    pub downloader: DownloaderChain,
+    /// Spider middlewares.
+    pub spider: SpiderChain,
+    /// Item pipelines.
+    pub pipelines: PipelineChain,
+    /// Signal handlers.
+    pub signals: Signals,
+}
 
 /// A handle on the running crawl: its settings, stats and arguments, the engine's own
 /// downloader, and ways to schedule requests or close the spider. Cheap to clone.
@@ -18,11 +37,13 @@ pub struct Crawler {
 
 struct Inner {
     spider_name: &'static str,
+    allowed_domains: &'static [&'static str],
     settings: Arc<Settings>,
     stats: Stats,
     args: SpiderArgs,
     start_urls: Vec<Url>,
     downloader: Downloader,
+    components: Components,
     events: mpsc::UnboundedSender<Event>,
 }
 
@@ -36,22 +57,25 @@ impl std::fmt::Debug for Crawler {
 
 impl Crawler {
     pub(crate) fn new(
-        spider_name: &'static str,
+        meta: &'static crate::SpiderMeta,
         settings: Arc<Settings>,
         stats: Stats,
         args: SpiderArgs,
         start_urls: Vec<Url>,
+        components: Components,
         events: mpsc::UnboundedSender<Event>,
     ) -> Result<Self, Error> {
         let downloader = Downloader::new(settings.clone(), stats.clone())?;
         Ok(Crawler {
             inner: Arc::new(Inner {
-                spider_name,
+                spider_name: meta.name,
+                allowed_domains: meta.allowed_domains,
                 settings,
                 stats,
                 args,
                 start_urls,
                 downloader,
+                components,
                 events,
             }),
         })
@@ -60,6 +84,11 @@ impl Crawler {
     /// The running spider's name.
     pub fn spider_name(&self) -> &'static str {
         self.inner.spider_name
+    }
+
+    /// The domains the spider stays within (`allowed_domains`; empty: any).
+    pub fn allowed_domains(&self) -> &'static [&'static str] {
+        self.inner.allowed_domains
     }
 
     /// The crawl's settings.
@@ -82,14 +111,46 @@ impl Crawler {
         &self.inner.start_urls
     }
 
-    /// Downloads `request` now, through the engine's downloader (its slots, limits and
-    /// stats), and returns the response without passing it to a callback.
-    pub async fn download(&self, request: Request) -> Result<Response, Error> {
-        self.inner.downloader.fetch(request).await
+    /// Downloads `request` now, through the downloader middlewares and the engine's
+    /// downloader (its slots, limits and stats), and returns the response without passing
+    /// it to a callback. Requests a middleware reschedules (redirects, retries) are
+    /// followed here directly.
+    pub async fn download(&self, mut request: Request) -> Result<Response, BoxError> {
+        for _ in 0..MAX_DIRECT_HOPS {
+            match self
+                .inner
+                .components
+                .downloader
+                .download(request, self)
+                .await
+            {
+                DownloadResult::Response(response) => return Ok(response),
+                DownloadResult::Reschedule(next) => request = next,
+                DownloadResult::Failed(error) => return Err(error),
+            }
+        }
+        Err(BoxError::msg(format!(
+            "gave up after {MAX_DIRECT_HOPS} rescheduled requests"
+        )))
     }
 
     pub(crate) fn downloader(&self) -> &Downloader {
         &self.inner.downloader
+    }
+
+    pub(crate) fn components(&self) -> &Components {
+        &self.inner.components
+    }
+
+    /// The enabled components' names: `(downloader middlewares, spider middlewares,
+    /// pipelines)`, each in order.
+    pub fn component_names(&self) -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
+        let components = &self.inner.components;
+        (
+            components.downloader.names(),
+            components.spider.names(),
+            components.pipelines.names(),
+        )
     }
 
     /// Schedules `request` as if a callback had yielded it (depth is kept as set).

@@ -5,15 +5,15 @@ use std::fmt;
 
 use crate::{BoxError, Request};
 
-/// A scraped item: any `serde::Serialize + Send + 'static` type.
+/// A scraped item: any `serde::Serialize + Send + Sync + 'static` type.
 ///
 /// Implemented for every such type; a spider may yield several item types.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be scraped as an item",
     label = "not an item",
-    note = "an item is any `serde::Serialize + Send + 'static` type: add `#[derive(Serialize)]` to it"
+    note = "an item is any `serde::Serialize + Send + Sync + 'static` type: add `#[derive(Serialize)]` to it"
 )]
-pub trait Item: erased_serde::Serialize + Any + Send + 'static {
+pub trait Item: erased_serde::Serialize + Any + Send + Sync + 'static {
     /// The item's type name, for logs and stats.
     fn type_name(&self) -> &'static str;
     /// Upcast for downcasting to the concrete type.
@@ -22,7 +22,7 @@ pub trait Item: erased_serde::Serialize + Any + Send + 'static {
     fn as_any(&self) -> &dyn Any;
 }
 
-impl<T: serde::Serialize + Send + 'static> Item for T {
+impl<T: serde::Serialize + Send + Sync + 'static> Item for T {
     fn type_name(&self) -> &'static str {
         short_type_name(std::any::type_name::<T>())
     }

@@ -41,14 +41,19 @@ mod crawler;
 pub mod downloader;
 pub mod engine;
 mod error;
+pub mod extensions;
 pub mod feed;
+mod hook;
 mod item;
+pub mod middleware;
+pub mod pipeline;
 pub mod registry;
 mod request;
 mod response;
 pub mod scheduler;
 pub mod selector;
 mod settings;
+pub mod signals;
 mod spider;
 mod stats;
 
@@ -57,11 +62,13 @@ pub mod cli;
 pub mod demo_site;
 
 #[doc(inline)]
-pub use crawler::Crawler;
+pub use crawler::{Components, Crawler};
 #[doc(inline)]
 pub use engine::{crawl, CrawlOptions, CrawlResult};
 #[doc(inline)]
 pub use error::{BoxError, Error, Result};
+#[doc(inline)]
+pub use hook::Hook;
 #[doc(inline)]
 pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
@@ -77,7 +84,10 @@ pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]
 pub use stats::Stats;
 
-pub use crawl_macros::spider;
+pub use crawl_macros::{middleware, on, pipeline, spider};
+
+/// The logging crate crawl logs with, for user code: `crawl_core::tracing::info!(..)`.
+pub use tracing;
 
 /// Generates `fn main()`: a command line with `list` and `crawl NAME [-o FILE] [-a k=v]
 /// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
@@ -100,9 +110,11 @@ macro_rules! main {
 
 /// What a spider file needs: `use crawl_core::prelude::*;`.
 pub mod prelude {
+    pub use crate::middleware::Origin;
     pub use crate::{
-        spider, yield_, BoxError, BoxedItem, Callback, Crawler, Output, Request, Response, Result,
-        Selection, SelectorList, Settings, Spider, SpiderArgs, Stats,
+        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler, Output,
+        OutputStream, Request, Response, Result, Selection, SelectorList, Settings, Spider,
+        SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
     pub use serde::{Deserialize, Serialize};

@@ -24,8 +24,8 @@ pub struct SpiderMeta {
     pub args: &'static [&'static str],
     /// The callbacks a request may name.
     pub callbacks: &'static [&'static str],
-    /// Applies the spider's `settings(...)`.
-    pub settings: fn(&mut Settings),
+    /// Applies the spider's `settings(...)`; fails on a map setting whose JSON is invalid.
+    pub settings: fn(&mut Settings) -> Result<(), crate::Error>,
 }
 
 /// A spider, as the engine drives it. `#[spider]` implements it; implementing it by hand
@@ -51,6 +51,11 @@ pub trait Spider: Send + Sync + 'static {
         response: Response,
         crawler: Crawler,
     ) -> OutputStream;
+
+    /// The spider's own signal handlers (its `#[on(signal)]` methods).
+    fn signal_handlers(self: Arc<Self>) -> Vec<Arc<dyn crate::signals::SignalHandler>> {
+        Vec::new()
+    }
 }
 
 /// Spider arguments given with `-a NAME=value`.

@@ -190,13 +190,16 @@ async fn timeouts_and_size_limits_fail_only_their_request() {
             "DOWNLOAD_TIMEOUT=0.5",
             "-s",
             "DOWNLOAD_MAXSIZE=100000",
+            "-s",
+            "RETRY_ENABLED=false",
         ],
     )
     .await;
     assert_eq!(run.items, vec![serde_json::json!({"path": "/page/1/"})]);
     assert_eq!(run.stat("downloader/exception_type_count/TimeoutError"), 1);
     assert_eq!(run.stat("downloader/exception_type_count/TooLarge"), 1);
-    assert_eq!(run.stat("downloader/response_count"), 1);
+    // The page and robots.txt.
+    assert_eq!(run.stat("downloader/response_count"), 2);
 }
 
 /// Closes the spider after the first page; downloads the born date through the engine.
@@ -233,7 +236,8 @@ async fn close_spider_sets_the_reason_and_download_goes_through_the_engine() {
         vec![serde_json::json!({"born": author.born_date})]
     );
     assert_eq!(run.result.finish_reason, "enough");
-    assert_eq!(run.stat("downloader/request_count"), 2);
+    // robots.txt, the page, the API call.
+    assert_eq!(run.stat("downloader/request_count"), 3);
     assert_eq!(site.hits("/page/2/"), 0);
 }
 

@@ -95,8 +95,10 @@ async fn quotes_spider_scrapes_every_quote_and_author_once() {
         (data::QUOTES + data::AUTHOR_COUNT) as i64
     );
     assert_eq!(run.stat("response_received_count"), pages);
-    assert_eq!(run.stat("downloader/response_status_count/200"), pages);
-    assert_eq!(run.stat("downloader/request_count"), pages);
+    // Plus robots.txt, fetched once before anything else.
+    assert_eq!(run.stat("downloader/response_status_count/200"), pages + 1);
+    assert_eq!(run.stat("downloader/request_count"), pages + 1);
+    assert_eq!(site.hits("/robots.txt"), 1);
     assert!(run.stat("dupefilter/filtered") > 0);
     assert_eq!(run.stat("request_depth_max"), data::PAGES as i64);
     assert_eq!(run.result.finish_reason, "finished");

@@ -2,8 +2,10 @@
 //! exact message pinned in its `.stderr` (re-bless with `TRYBUILD=overwrite`).
 
 #[test]
-fn spider_ui() {
+fn ui() {
     let cases = trybuild::TestCases::new();
-    cases.pass("tests/ui/spider/pass/*.rs");
-    cases.compile_fail("tests/ui/spider/fail/*.rs");
+    for macro_name in ["spider", "pipeline", "middleware", "on"] {
+        cases.pass(format!("tests/ui/{macro_name}/pass/*.rs"));
+        cases.compile_fail(format!("tests/ui/{macro_name}/fail/*.rs"));
+    }
 }

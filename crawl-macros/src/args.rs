@@ -126,3 +126,65 @@ fn parse_str_list(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Resul
     }
     Ok(items)
 }
+
+/// The arguments of `#[pipeline(...)]` and `#[middleware(...)]`: `order = N`, `name = "..."`.
+#[derive(Default)]
+pub(crate) struct ComponentArgs {
+    pub(crate) order: Option<syn::LitInt>,
+    pub(crate) name: Option<LitStr>,
+}
+
+const COMPONENT_KEYS: &[&str] = &["order", "name"];
+
+impl ComponentArgs {
+    /// Parses the attribute's tokens, recording every problem in `errors`.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut parsed = ComponentArgs::default();
+        let parser = syn::meta::parser(|meta| {
+            let Some(key) = meta.path.get_ident().cloned() else {
+                return Err(meta.error("expected `order = N` or `name = \"...\"`"));
+            };
+            match key.to_string().as_str() {
+                "order" => {
+                    let value: syn::LitInt = meta.value()?.parse()?;
+                    if value.base10_parse::<i32>().is_err() {
+                        errors.push(&value, "`order` takes an integer such as `300`");
+                    }
+                    if parsed.order.replace(value).is_some() {
+                        errors.push(&key, "duplicate `order` argument");
+                    }
+                }
+                "name" => {
+                    let value: LitStr = meta.value()?.parse()?;
+                    if parsed.name.replace(value).is_some() {
+                        errors.push(&key, "duplicate `name` argument");
+                    }
+                }
+                other => {
+                    errors.push(
+                        &key,
+                        format!(
+                            "unknown argument `{other}`: expected {}{}",
+                            list(COMPONENT_KEYS.iter().copied()),
+                            did_you_mean(other, COMPONENT_KEYS.iter().copied())
+                        ),
+                    );
+                    let _: Expr = meta.value()?.parse()?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = syn::parse::Parser::parse2(parser, tokens) {
+            errors.push_error(error);
+        }
+        parsed
+    }
+
+    /// The order, or `default`.
+    pub(crate) fn order_or(&self, default: i32) -> i32 {
+        self.order
+            .as_ref()
+            .and_then(|lit| lit.base10_parse().ok())
+            .unwrap_or(default)
+    }
+}

@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{ImplItem, ItemImpl};
+use syn::{ImplItem, ItemFn, ItemImpl};
 
 use crate::generator;
 
@@ -12,6 +12,8 @@ pub(crate) fn impl_block(item: &ItemImpl) -> TokenStream {
     let mut item = item.clone();
     for impl_item in &mut item.items {
         if let ImplItem::Fn(method) = impl_item {
+            // `#[on]` is consumed by `#[spider]`; left in place it would expand on its own.
+            method.attrs.retain(|attr| !attr.path().is_ident("on"));
             if generator::mentions_yield(&method.block) {
                 method.block = syn::parse_quote!({ ::std::unimplemented!() });
                 method
@@ -19,6 +21,17 @@ pub(crate) fn impl_block(item: &ItemImpl) -> TokenStream {
                     .push(syn::parse_quote!(#[allow(unused_variables, unreachable_code)]));
             }
         }
+    }
+    quote!(#item)
+}
+
+/// The fn as written, its body stubbed if it holds `yield_!`.
+pub(crate) fn function(item: &ItemFn) -> TokenStream {
+    let mut item = item.clone();
+    if generator::mentions_yield(&item.block) {
+        *item.block = syn::parse_quote!({ ::std::unimplemented!() });
+        item.attrs
+            .push(syn::parse_quote!(#[allow(unused_variables, unreachable_code)]));
     }
     quote!(#item)
 }

@@ -14,6 +14,42 @@ use syn::{Block, Expr, ExprAsync, ExprClosure, Item, Macro, Stmt};
 use crate::core_path;
 use crate::errors::Errors;
 
+/// `async fn f(&self, ..) { .. yield x .. }` becomes
+/// `fn f<'c>(&'c self, ..) -> impl Stream<Item = Result<Output, BoxError>> + Send + 'c`,
+/// every reference argument taking the lifetime `'c`.
+pub(crate) fn into_stream_fn(sig: &mut syn::Signature, block: &mut Block) {
+    let private = core_path::private();
+    rewrite(block);
+    let lifetime: syn::Lifetime = syn::parse_quote!('__crawl);
+    sig.asyncness = None;
+    sig.generics.params.push(syn::parse_quote!(#lifetime));
+    for input in sig.inputs.iter_mut() {
+        match input {
+            syn::FnArg::Receiver(receiver) => {
+                if let Some((_, slot)) = &mut receiver.reference {
+                    *slot = Some(lifetime.clone());
+                }
+                *receiver.ty = syn::parse_quote!(&#lifetime Self);
+            }
+            syn::FnArg::Typed(typed) => {
+                if let syn::Type::Reference(reference) = &mut *typed.ty {
+                    reference.lifetime.get_or_insert(lifetime.clone());
+                }
+            }
+        }
+    }
+    let span = sig.ident.span();
+    sig.output = syn::parse_quote_spanned! {span=>
+        -> impl #private::futures::Stream<
+            Item = #private::std::result::Result<#private::Output, #private::BoxError>
+        > + #private::std::marker::Send + #lifetime
+    };
+    let stmts = &block.stmts;
+    *block = syn::parse_quote_spanned! {span=>
+        { #private::async_stream::try_stream! { #(#stmts)* } }
+    };
+}
+
 /// The name of the yield macro.
 const YIELD: &str = "yield_";
 

@@ -9,6 +9,9 @@ mod core_path;
 mod errors;
 mod fallback;
 mod generator;
+mod middleware;
+mod on;
+mod pipeline;
 mod selectors;
 mod settings_table;
 mod signature;
@@ -20,6 +23,28 @@ mod grammar;
 
 use proc_macro::TokenStream;
 
+/// Registers an async signal handler: `#[on(spider_opened)] async fn warm_up(crawler:
+/// &Crawler) -> Result<()>`. Inside a `#[spider]` impl it marks a method of the spider.
+#[proc_macro_attribute]
+pub fn on(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug(on::expand(args.into(), item.into()))
+}
+
+/// Registers a downloader or spider middleware: a hook fn named after its hook
+/// (`async fn process_request(request: &mut Request)`), or an impl block of hooks with state:
+/// `#[middleware(order = 543)]`.
+#[proc_macro_attribute]
+pub fn middleware(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug(middleware::expand(args.into(), item.into()))
+}
+
+/// Registers an item pipeline: a typed `async fn process_item(item: T)`-like fn, or an impl
+/// block with `open_spider`, `process_item` and `close_spider`: `#[pipeline(order = 300)]`.
+#[proc_macro_attribute]
+pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug(pipeline::expand(args.into(), item.into()))
+}
+
 /// Turns an impl block into a spider: checks its name, start URLs, settings, callbacks and
 /// literal selectors while compiling, and registers it with the engine.
 ///
@@ -27,7 +52,11 @@ use proc_macro::TokenStream;
 /// ["example.com"], args = ["tag"], settings(concurrent_requests = 32))]`
 #[proc_macro_attribute]
 pub fn spider(args: TokenStream, item: TokenStream) -> TokenStream {
-    let expanded = spider::expand(args.into(), item.into());
+    debug(spider::expand(args.into(), item.into()))
+}
+
+/// Prints the expansion when `CRAWL_MACROS_DEBUG` is set.
+fn debug(expanded: proc_macro2::TokenStream) -> TokenStream {
     if std::env::var_os("CRAWL_MACROS_DEBUG").is_some() {
         eprintln!("{expanded}");
     }

@@ -6,6 +6,7 @@ mod keys;
 
 /// One setting: Scrapy's name, the field (its key in `settings(...)`), and its type.
 pub(crate) struct SettingKey {
+    pub(crate) name: &'static str,
     pub(crate) field: &'static str,
     pub(crate) ty: &'static str,
 }
@@ -14,7 +15,7 @@ macro_rules! table {
     ($( $(#[$doc:meta])* $name:ident $field:ident : $ty:ty = $default:expr; )*) => {
         /// Every setting, in table order.
         pub(crate) const SETTINGS: &[SettingKey] = &[
-            $( SettingKey { field: stringify!($field), ty: stringify!($ty) }, )*
+            $( SettingKey { name: stringify!($name), field: stringify!($field), ty: stringify!($ty) }, )*
         ];
     };
 }

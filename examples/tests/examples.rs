@@ -73,6 +73,11 @@ async fn follow_all_stays_inside_the_start_directory() {
         .collect();
     expected.sort();
     assert_eq!(pages, expected);
-    assert!(site.requests().iter().all(|r| r.path.starts_with("/book/")));
+    // Besides robots.txt, fetched first, the crawl never left the start directory.
+    assert!(site
+        .requests()
+        .iter()
+        .all(|r| r.path.starts_with("/book/") || r.path == "/robots.txt"));
+    assert_eq!(site.hits("/robots.txt"), 1);
     assert_eq!(result.stats["item_scraped_count"], data::BOOK_PAGES.len());
 }

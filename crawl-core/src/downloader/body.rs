@@ -52,7 +52,11 @@ pub(super) async fn read_limited(
             (_, Some(buffer)) => buffer.extend_from_slice(&chunk),
         }
     }
-    let warnsize = settings.download_warnsize;
+    let warnsize = request
+        .meta
+        .get(super::DOWNLOAD_WARNSIZE_META)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(settings.download_warnsize);
     if warnsize > 0 && total > warnsize {
         tracing::warn!(url = %request.url, bytes = total, warnsize, "received a response larger than DOWNLOAD_WARNSIZE");
     }

@@ -1,12 +1,16 @@
-//! The downloader: one shared HTTP client behind per-domain slots, with timeouts and size limits.
+//! The downloader: HTTP clients behind per-domain slots, with timeouts and size limits.
 
 mod body;
+mod clients;
+pub(crate) mod decode;
 mod slots;
 
-pub use slots::{Slot, Slots};
+pub use body::DOWNLOAD_MAXSIZE_META;
+pub use clients::{Proxy, PROXY_META};
+pub use slots::{parse_download_slots, Slot, SlotConfig, Slots};
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::{Error, Request, Response, Settings, Stats};
 
@@ -14,10 +18,15 @@ use crate::{Error, Request, Response, Settings, Stats};
 pub const DOWNLOAD_SLOT_META: &str = "download_slot";
 /// Meta key overriding `DOWNLOAD_TIMEOUT` for one request, in seconds.
 pub const DOWNLOAD_TIMEOUT_META: &str = "download_timeout";
+/// Meta key overriding `DOWNLOAD_WARNSIZE` for one request.
+pub const DOWNLOAD_WARNSIZE_META: &str = "download_warnsize";
+/// Meta key set on a response's request: seconds from sending the request to receiving the
+/// response headers (Scrapy's `download_latency`).
+pub const DOWNLOAD_LATENCY_META: &str = "download_latency";
 
-/// Downloads requests: slots, the HTTP client, size limits and the downloader stats.
+/// Downloads requests: slots, the HTTP clients, size limits and the downloader stats.
 pub struct Downloader {
-    client: reqwest::Client,
+    clients: clients::Clients,
     slots: Slots,
     settings: Arc<Settings>,
     stats: Stats,
@@ -26,20 +35,22 @@ pub struct Downloader {
 impl Downloader {
     /// A downloader configured by `settings`, counting into `stats`.
     pub fn new(settings: Arc<Settings>, stats: Stats) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(settings.concurrent_requests_per_domain.max(1))
-            .user_agent(settings.user_agent.clone())
-            .build()
-            .map_err(|error| Error::Usage(format!("cannot build the HTTP client: {error}")))?;
+        let overrides = parse_download_slots(&settings.download_slots).map_err(|error| {
+            tracing::error!("invalid DOWNLOAD_SLOTS: {error}");
+            Error::InvalidSetting {
+                name: "DOWNLOAD_SLOTS".to_owned(),
+                value: settings.download_slots.clone(),
+                expected: "a JSON object of slot keys to {\"concurrency\", \"delay\", \"randomize_delay\", \"throttle\"}",
+            }
+        })?;
         let slots = Slots::new(
             settings.concurrent_requests_per_domain,
             Duration::from_secs_f64(settings.download_delay.max(0.0)),
             settings.randomize_download_delay,
+            overrides,
         );
         Ok(Downloader {
-            client,
+            clients: clients::Clients::new(&settings)?,
             slots,
             settings,
             stats,
@@ -58,8 +69,14 @@ impl Downloader {
         }
     }
 
-    /// Downloads `request` in its slot and counts it in the stats.
-    pub async fn fetch(&self, request: Request) -> Result<Response, Error> {
+    /// The download slots (AutoThrottle changes their delays).
+    pub fn slots(&self) -> &Slots {
+        &self.slots
+    }
+
+    /// Downloads `request` in its slot and counts it in the stats; on failure the request
+    /// comes back with the error, for the middlewares' `process_exception`.
+    pub async fn fetch(&self, request: Request) -> Result<Response, (Request, Error)> {
         let slot = self.slots.get(&Self::slot_key(&request));
         let _permit = slot.acquire().await;
         self.stats.inc("downloader/request_count");
@@ -78,7 +95,7 @@ impl Downloader {
                 self.stats
                     .inc_by("downloader/response_bytes", response.body.len() as i64);
             }
-            Err(error) => {
+            Err((_, error)) => {
                 self.stats.inc("downloader/exception_count");
                 self.stats
                     .inc(format!("downloader/exception_type_count/{}", error.kind()));
@@ -87,31 +104,45 @@ impl Downloader {
         result
     }
 
-    async fn send(&self, request: Request) -> Result<Response, Error> {
+    async fn send(&self, mut request: Request) -> Result<Response, (Request, Error)> {
         let timeout = request
             .meta
             .get(DOWNLOAD_TIMEOUT_META)
             .and_then(|v| v.as_f64())
             .unwrap_or(self.settings.download_timeout);
-        let builder = self
-            .client
+        let (client, headers) = match self.clients.for_request(&request) {
+            Ok(chosen) => chosen,
+            Err(error) => return Err((request, error)),
+        };
+        let builder = client
             .request(request.method.clone(), request.url.clone())
-            .headers(request.headers.clone())
+            .headers(headers)
             .body(request.body.clone())
             .timeout(Duration::from_secs_f64(timeout.max(0.001)));
+        let started = Instant::now();
+        let mut latency = Duration::ZERO;
         let download = async {
             let response = builder
                 .send()
                 .await
                 .map_err(|e| network_error(&request, e))?;
+            latency = started.elapsed();
             let status = response.status();
             let headers = response.headers().clone();
             let url = response.url().clone();
             let body = body::read_limited(response, &request, &self.settings).await?;
             Ok::<_, Error>((status, headers, url, body))
         };
-        let (status, headers, url, body) = download.await?;
-        Ok(Response::new(request, url, status, headers, body))
+        match download.await {
+            Ok((status, headers, url, body)) => {
+                request.meta.insert(
+                    DOWNLOAD_LATENCY_META.to_owned(),
+                    latency.as_secs_f64().into(),
+                );
+                Ok(Response::new(request, url, status, headers, body))
+            }
+            Err(error) => Err((request, error)),
+        }
     }
 }
 

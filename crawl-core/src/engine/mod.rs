@@ -1,37 +1,42 @@
 //! The engine: the loop that moves requests from the scheduler to the downloader and
-//! outputs from callbacks to the scheduler and the feeds, until nothing is left in flight.
+//! outputs from callbacks to the scheduler, the pipelines and the feeds, until nothing is
+//! left in flight.
 
+mod components;
 mod progress;
 mod task;
 
-pub use task::{HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META};
-
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::feed::{FeedSpec, Feeds};
+use crate::pipeline::ItemFate;
 use crate::scheduler::{Enqueued, QueueOrder, Scheduler};
-use crate::{Crawler, Error, Output, Request, Settings, Spider, SpiderArgs, Stats};
+use crate::signals::{Signal, SignalKind};
+use crate::{BoxedItem, Crawler, Error, Output, Request, Settings, Spider, SpiderArgs, Stats};
+
+/// Request meta key: do not download before this Unix time, in seconds (retry backoff).
+pub const NOT_BEFORE_META: &str = "crawl_not_before";
 
 /// What tasks tell the engine loop.
 pub(crate) enum Event {
-    /// A callback (or the start requests, with no parent depth) produced an output.
-    Output {
-        output: Output,
-        parent_depth: Option<u32>,
-    },
+    /// A callback or the start requests produced an output.
+    Output(Output),
     /// A download finished (successfully or not): its concurrency place is free.
     DownloadDone,
-    /// A request's whole processing (download and callback) finished.
+    /// A tracked task (a request's processing, a pipeline run, a handler) finished.
     TaskDone,
     /// The start requests are exhausted.
     StartDone,
-    /// User code scheduled a request.
+    /// User code or a middleware scheduled a request.
     Schedule(Request),
+    /// An item left the pipelines.
+    ItemDone(ItemFate),
     /// Close the spider with a reason.
     Close(String),
 }
@@ -63,18 +68,24 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
     let meta = spider.meta();
     options.args.check(meta)?;
     let start_urls = options.args.start_urls(meta)?;
+    let mut feed_specs = options.feeds;
+    if !options.settings.feeds.trim().is_empty() {
+        feed_specs.extend(crate::feed::feeds_from_setting(&options.settings.feeds)?);
+    }
+    let components = components::build(&options.settings, &spider)?;
     let settings = Arc::new(options.settings);
     let stats = Stats::default();
     let (sender, events) = mpsc::unbounded_channel();
     let crawler = Crawler::new(
-        meta.name,
+        meta,
         settings.clone(),
         stats.clone(),
         options.args,
         start_urls,
+        components,
         sender.clone(),
     )?;
-    let feeds = Feeds::open(&options.feeds)?;
+    let feeds = Feeds::open(&feed_specs)?;
     if options.handle_ctrl_c {
         watch_ctrl_c(sender.clone());
     }
@@ -88,6 +99,7 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
     };
     let engine = Engine {
         scheduler: Scheduler::new(order, settings.dupefilter_enabled),
+        item_permits: Arc::new(Semaphore::new(settings.concurrent_items.max(1))),
         spider,
         crawler,
         settings,
@@ -100,7 +112,7 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         start: None,
         closing: None,
     };
-    Ok(engine.run().await)
+    engine.run().await
 }
 
 /// First Ctrl-C: close gracefully. Second: exit at once (lines already written stay valid).
@@ -126,28 +138,48 @@ struct Engine {
     feeds: Feeds,
     events: mpsc::UnboundedReceiver<Event>,
     sender: mpsc::UnboundedSender<Event>,
+    item_permits: Arc<Semaphore>,
     /// Downloads in flight (bounded by `CONCURRENT_REQUESTS`).
     downloads: usize,
-    /// Request tasks and the start-requests task still running.
+    /// Tracked tasks still running: request processing, pipelines, handlers, timers.
     tasks: usize,
     start: Option<JoinHandle<()>>,
     closing: Option<String>,
 }
 
 impl Engine {
-    async fn run(mut self) -> CrawlResult {
+    async fn run(mut self) -> Result<CrawlResult, Error> {
         let started = Instant::now();
         self.stats.set(
             "start_time",
             humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         );
+        let signals = &self.crawler.components().signals;
+        signals.send(Signal::EngineStarted, &self.crawler).await;
+        if let Err(error) = self
+            .crawler
+            .components()
+            .pipelines
+            .open(&self.crawler)
+            .await
+        {
+            return Err(Error::Usage(format!("{error:#}")));
+        }
         tracing::info!(spider = self.crawler.spider_name(), "Spider opened");
+        self.crawler
+            .components()
+            .signals
+            .send(Signal::SpiderOpened, &self.crawler)
+            .await;
         self.start_requests();
-        let mut progress = progress::Progress::new(&self.settings, started);
+        let mut progress = progress::Progress::new(&self.settings);
         loop {
             self.start_downloads();
             if self.tasks == 0 && (self.scheduler.is_empty() || self.closing.is_some()) {
-                break;
+                if self.closing.is_some() || !self.idle().await {
+                    break;
+                }
+                continue;
             }
             tokio::select! {
                 event = self.events.recv() => match event {
@@ -162,11 +194,29 @@ impl Engine {
             self.feeds.flush();
         }
         let reason = self.closing.take().unwrap_or_else(|| "finished".to_owned());
-        self.finish(reason, started)
+        Ok(self.finish(reason, started).await)
+    }
+
+    /// Sends `spider_idle`; true when its handlers gave the spider more work.
+    async fn idle(&mut self) -> bool {
+        let signals = &self.crawler.components().signals;
+        if !signals.has(SignalKind::SpiderIdle) {
+            return false;
+        }
+        signals.send(Signal::SpiderIdle, &self.crawler).await;
+        while let Ok(event) = self.events.try_recv() {
+            self.handle(event);
+        }
+        self.tasks > 0 || !self.scheduler.is_empty()
     }
 
     fn start_requests(&mut self) {
         let stream = self.spider.clone().start_requests(self.crawler.clone());
+        let stream = self
+            .crawler
+            .components()
+            .spider
+            .start(stream, &self.crawler);
         let (crawler, events) = (self.crawler.clone(), self.sender.clone());
         self.tasks += 1;
         self.start = Some(tokio::spawn(async move {
@@ -193,12 +243,19 @@ impl Engine {
         }
     }
 
+    /// Runs `work` as a tracked task: the crawl does not finish before it does.
+    fn track(&mut self, work: impl Future<Output = ()> + Send + 'static) {
+        self.tasks += 1;
+        let events = self.sender.clone();
+        tokio::spawn(async move {
+            work.await;
+            let _ = events.send(Event::TaskDone);
+        });
+    }
+
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Output {
-                output,
-                parent_depth,
-            } => self.handle_output(output, parent_depth),
+            Event::Output(output) => self.handle_output(output),
             Event::DownloadDone => self.downloads -= 1,
             Event::TaskDone => self.tasks -= 1,
             Event::StartDone => {
@@ -207,6 +264,7 @@ impl Engine {
                 }
             }
             Event::Schedule(request) => self.schedule(request),
+            Event::ItemDone(fate) => self.item_done(fate),
             Event::Close(reason) => self.close(reason),
         }
     }
@@ -223,51 +281,147 @@ impl Engine {
         }
     }
 
-    fn handle_output(&mut self, output: Output, parent_depth: Option<u32>) {
+    fn handle_output(&mut self, output: Output) {
         match output {
             Output::Item(item) => {
-                self.stats.inc("item_scraped_count");
-                tracing::debug!(item = ?item, "Scraped item");
-                self.feeds.write(&item, &self.stats);
-            }
-            Output::Request(mut request) => {
-                if let Some(depth) = parent_depth {
-                    request.depth = depth + 1;
+                if self.crawler.components().pipelines.is_empty() {
+                    self.item_done(ItemFate::Scraped(item));
+                } else {
+                    let (crawler, events, permits) = (
+                        self.crawler.clone(),
+                        self.sender.clone(),
+                        self.item_permits.clone(),
+                    );
+                    self.track(async move {
+                        let _permit = permits.acquire_owned().await;
+                        let fate = crawler.components().pipelines.process(item, &crawler).await;
+                        let _ = events.send(Event::ItemDone(fate));
+                    });
                 }
-                self.schedule(request);
             }
+            Output::Request(request) => self.schedule(request),
             Output::Error(_) => unreachable!("errors are reported by the task"),
         }
     }
 
-    /// Depth rules (Scrapy's DepthMiddleware), then the duplicate filter and the queue.
+    fn item_done(&mut self, fate: ItemFate) {
+        let signals = &self.crawler.components().signals;
+        match fate {
+            ItemFate::Scraped(item) => {
+                self.stats.inc("item_scraped_count");
+                tracing::debug!(item = ?item, "Scraped item");
+                self.feeds.write(&item, &self.stats);
+                if signals.has(SignalKind::ItemScraped) {
+                    let crawler = self.crawler.clone();
+                    self.track(async move {
+                        let signals = &crawler.components().signals;
+                        signals
+                            .send(Signal::ItemScraped { item: &item }, &crawler)
+                            .await;
+                    });
+                }
+            }
+            ItemFate::Dropped(item, reason) => {
+                self.stats.inc("item_dropped_count");
+                self.stats
+                    .inc(format!("item_dropped_reasons_count/{reason}"));
+                tracing::debug!(reason, item = ?item, "Dropped item");
+                if signals.has(SignalKind::ItemDropped) {
+                    let crawler = self.crawler.clone();
+                    self.track(async move {
+                        let signal = Signal::ItemDropped {
+                            item: item.as_ref(),
+                            reason: &reason,
+                        };
+                        crawler.components().signals.send(signal, &crawler).await;
+                    });
+                }
+            }
+            ItemFate::Failed(item, error) => {
+                self.stats.inc("item_error_count");
+                let what = item.as_ref().map_or("an item", BoxedItem::type_name);
+                tracing::error!("Error processing {what}: {error:#}");
+                if signals.has(SignalKind::ItemError) {
+                    let crawler = self.crawler.clone();
+                    self.track(async move {
+                        let signal = Signal::ItemError {
+                            item: item.as_ref(),
+                            error: &error,
+                        };
+                        crawler.components().signals.send(signal, &crawler).await;
+                    });
+                }
+            }
+        }
+    }
+
+    /// The duplicate filter and the queue; a request with a future `crawl_not_before` waits
+    /// in a timer task first.
     fn schedule(&mut self, mut request: Request) {
         if self.closing.is_some() {
             return;
         }
-        let depth = request.depth;
-        let limit = self.settings.depth_limit;
-        if limit > 0 && depth > limit {
-            tracing::debug!(url = %request.url, depth, "Ignoring link (depth > {limit})");
-            return;
-        }
-        if depth > 0 {
-            request.priority -= depth as i32 * self.settings.depth_priority;
-            self.stats.max("request_depth_max", i64::from(depth));
-            if self.settings.depth_stats_verbose {
-                self.stats.inc(format!("request_depth_count/{depth}"));
+        if let Some(not_before) = request.meta.get(NOT_BEFORE_META).and_then(|v| v.as_f64()) {
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64();
+            if not_before > now {
+                let events = self.sender.clone();
+                let wait = Duration::from_secs_f64(not_before - now);
+                self.track(async move {
+                    tokio::time::sleep(wait).await;
+                    let _ = events.send(Event::Schedule(request));
+                });
+                return;
             }
+            request.meta.remove(NOT_BEFORE_META);
         }
+        let signals = &self.crawler.components().signals;
+        let (scheduled, dropped) = (
+            signals.has(SignalKind::RequestScheduled),
+            signals.has(SignalKind::RequestDropped),
+        );
+        let copy = (scheduled || dropped).then(|| request.clone());
         match self.scheduler.enqueue(request) {
             Enqueued::Queued => {
                 self.stats.inc("scheduler/enqueued");
                 self.stats.inc("scheduler/enqueued/memory");
+                if let (true, Some(request)) = (scheduled, copy) {
+                    let crawler = self.crawler.clone();
+                    self.track(async move {
+                        let signal = Signal::RequestScheduled { request: &request };
+                        crawler.components().signals.send(signal, &crawler).await;
+                    });
+                }
             }
-            Enqueued::Duplicate => self.stats.inc("dupefilter/filtered"),
+            Enqueued::Duplicate => {
+                self.stats.inc("dupefilter/filtered");
+                if let (true, Some(request)) = (dropped, copy) {
+                    let crawler = self.crawler.clone();
+                    self.track(async move {
+                        let signal = Signal::RequestDropped { request: &request };
+                        crawler.components().signals.send(signal, &crawler).await;
+                    });
+                }
+            }
         }
     }
 
-    fn finish(mut self, reason: String, started: Instant) -> CrawlResult {
+    async fn finish(mut self, reason: String, started: Instant) -> CrawlResult {
+        let crawler = self.crawler.clone();
+        let components = crawler.components();
+        components
+            .signals
+            .send(Signal::SpiderClosed { reason: &reason }, &crawler)
+            .await;
+        components.pipelines.close(&crawler).await;
+        // Items from handlers or pipeline close hooks still reach the feeds.
+        while let Ok(event) = self.events.try_recv() {
+            if let Event::ItemDone(fate) = event {
+                self.item_done(fate);
+            }
+        }
         self.feeds.close(&self.stats);
         let elapsed = started.elapsed();
         self.stats.set("finish_reason", reason.clone());

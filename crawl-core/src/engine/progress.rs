@@ -1,6 +1,6 @@
 //! The periodic progress line: "Crawled N pages (at X pages/min), scraped M items (at Y items/min)".
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::{Settings, Stats};
 
@@ -13,7 +13,7 @@ pub(super) struct Progress {
 }
 
 impl Progress {
-    pub(super) fn new(settings: &Settings, _started: Instant) -> Self {
+    pub(super) fn new(settings: &Settings) -> Self {
         let seconds = settings.logstats_interval;
         let interval = (seconds > 0.0).then(|| {
             let period = Duration::from_secs_f64(seconds);

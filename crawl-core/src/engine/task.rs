@@ -1,4 +1,5 @@
-//! The work on one request: download it, then run its callback and forward the outputs.
+//! The work on one request: download it through the downloader middlewares, then run its
+//! callback through the spider middlewares and forward the outputs.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -8,12 +9,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
 use crate::error::kind_of;
-use crate::{BoxError, Crawler, Output, OutputStream, Request, Response, Spider};
-
-/// Meta key: a list of non-2xx status codes this request's callback handles.
-pub const HANDLE_HTTPSTATUS_LIST_META: &str = "handle_httpstatus_list";
-/// Meta key: `true` passes every status to the callback.
-pub const HANDLE_HTTPSTATUS_ALL_META: &str = "handle_httpstatus_all";
+use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
+use crate::signals::{Signal, SignalKind};
+use crate::{BoxError, Crawler, Output, OutputStream, Request, Spider};
 
 /// Downloads `request`, then feeds its response to the callback it names.
 pub(super) async fn process(
@@ -22,69 +20,102 @@ pub(super) async fn process(
     request: Request,
     events: UnboundedSender<Event>,
 ) {
-    let depth = request.depth;
     let callback = request.callback.clone();
     let described = format!("<{} {}>", request.method, request.url);
-    let result = crawler.downloader().fetch(request).await;
+    let result = crawler
+        .components()
+        .downloader
+        .download(request, &crawler)
+        .await;
     let _ = events.send(Event::DownloadDone);
     match result {
-        Ok(response) => {
+        DownloadResult::Response(response) => {
             crawler.stats().inc("response_received_count");
             tracing::debug!(status = response.status.as_u16(), "Crawled {described}");
-            if status_allowed(&response, &crawler) {
-                let url = response.url.to_string();
-                let stream = spider.call(&callback, response, crawler.clone());
-                drive(stream, Some(depth), &url, &crawler, &events).await;
-            } else {
-                let status = response.status.as_u16();
-                crawler.stats().inc("httperror/response_ignored_count");
-                crawler
-                    .stats()
-                    .inc(format!("httperror/response_ignored_status_count/{status}"));
-                tracing::info!(
-                    "Ignoring response <{status} {}>: HTTP status code is not handled or not allowed",
-                    response.url
-                );
+            let components = crawler.components();
+            if components.signals.has(SignalKind::ResponseReceived) {
+                let signal = Signal::ResponseReceived {
+                    response: &response,
+                };
+                components.signals.send(signal, &crawler).await;
             }
+            let chain = &components.spider;
+            let origin = Arc::new(Origin::of(&response));
+            let url = response.url.to_string();
+            let outputs = match chain.input(&response, &crawler) {
+                Ok(()) => chain.output(
+                    &origin,
+                    spider.call(&callback, response, crawler.clone()),
+                    &crawler,
+                ),
+                Err(error) => match chain.exception(&origin, &error, &crawler) {
+                    Some(outputs) => outputs,
+                    None => {
+                        spider_error(&crawler, &url, kind_of(&error), &error).await;
+                        return finish(&events);
+                    }
+                },
+            };
+            drive(outputs, Some(&origin), &url, &crawler, &events).await;
         }
-        Err(error) => {
-            tracing::error!("Error downloading {described}: {error}");
+        DownloadResult::Reschedule(request) => {
+            let _ = events.send(Event::Schedule(request));
         }
+        DownloadResult::Failed(error) => match error.downcast_ref::<IgnoreRequest>() {
+            Some(ignored) => tracing::debug!("Ignoring {described}: {}", ignored.0),
+            None => tracing::error!("Error downloading {described}: {error:#}"),
+        },
     }
+    finish(&events);
+}
+
+fn finish(events: &UnboundedSender<Event>) {
     let _ = events.send(Event::TaskDone);
 }
 
 /// Polls a callback's stream to its end, forwarding outputs and reporting errors and panics
-/// (a panic ends that callback only).
+/// (a panic ends that callback only). Spider middlewares may replace an error by outputs.
 pub(super) async fn drive(
     stream: OutputStream,
-    parent_depth: Option<u32>,
+    origin: Option<&Arc<Origin>>,
     url: &str,
     crawler: &Crawler,
     events: &UnboundedSender<Event>,
 ) {
     let mut stream = AssertUnwindSafe(stream).catch_unwind();
     while let Some(next) = stream.next().await {
-        match next {
-            Ok(Output::Error(error)) => spider_error(crawler, url, kind_of(&error), &error),
+        let (kind, error) = match next {
+            Ok(Output::Error(error)) => (kind_of(&error), error),
             Ok(output) => {
-                let _ = events.send(Event::Output {
-                    output,
-                    parent_depth,
-                });
+                let _ = events.send(Event::Output(output));
+                continue;
             }
-            Err(panic) => {
-                let error = BoxError::msg(panic_message(&*panic));
-                spider_error(crawler, url, "Panic", &error);
-            }
+            Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
+        };
+        let replacement = origin.and_then(|origin| {
+            crawler
+                .components()
+                .spider
+                .exception(origin, &error, crawler)
+        });
+        match replacement {
+            Some(outputs) => Box::pin(drive(outputs, None, url, crawler, events)).await,
+            None => spider_error(crawler, url, kind, &error).await,
         }
     }
 }
 
-/// Logs and counts a failed or panicking callback; the crawl goes on.
-fn spider_error(crawler: &Crawler, url: &str, kind: &str, error: &BoxError) {
+/// Logs and counts a failed or panicking callback, and tells the `spider_error` handlers;
+/// the crawl goes on.
+async fn spider_error(crawler: &Crawler, url: &str, kind: &str, error: &BoxError) {
     crawler.stats().inc(format!("spider_exceptions/{kind}"));
     tracing::error!("Spider error processing <{url}>: {error:#}");
+    let signals = &crawler.components().signals;
+    if signals.has(SignalKind::SpiderError) {
+        signals
+            .send(Signal::SpiderError { url, error }, crawler)
+            .await;
+    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -95,30 +126,4 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     } else {
         "callback panicked".to_owned()
     }
-}
-
-/// Scrapy's HttpError rule: 2xx, or a status the request or the settings allow.
-fn status_allowed(response: &Response, crawler: &Crawler) -> bool {
-    let status = response.status.as_u16();
-    if (200..300).contains(&status) {
-        return true;
-    }
-    let meta = response.meta();
-    if meta
-        .get(HANDLE_HTTPSTATUS_ALL_META)
-        .and_then(|v| v.as_bool())
-        == Some(true)
-    {
-        return true;
-    }
-    if let Some(list) = meta
-        .get(HANDLE_HTTPSTATUS_LIST_META)
-        .and_then(|v| v.as_array())
-    {
-        return list
-            .iter()
-            .any(|code| code.as_u64() == Some(u64::from(status)));
-    }
-    let settings = crawler.settings();
-    settings.httperror_allow_all || settings.httperror_allowed_codes.contains(&status)
 }

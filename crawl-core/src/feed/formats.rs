@@ -1,7 +1,11 @@
-//! Feed formats and their exporters.
+//! Feed formats and the trait their exporters implement.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
+use super::csv::Csv;
+use super::json::{JsonArray, JsonLines};
+use super::xml::Xml;
 use crate::BoxedItem;
 
 /// A feed's format.
@@ -11,17 +15,23 @@ pub enum FeedFormat {
     JsonLines,
     /// One JSON array.
     Json,
+    /// Comma-separated values, with a header row of the first item's fields.
+    Csv,
+    /// An `<items>` document with one `<item>` element per item.
+    Xml,
 }
 
 impl FeedFormat {
     /// The names `-o` accepts, as extensions or after `:`.
-    pub const NAMES: &'static [&'static str] = &["jsonl", "jsonlines", "jl", "json"];
+    pub const NAMES: &'static [&'static str] = &["jsonl", "jsonlines", "jl", "json", "csv", "xml"];
 
     /// The format named `name` (an extension or a format name).
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "jsonl" | "jsonlines" | "jl" => Some(FeedFormat::JsonLines),
             "json" => Some(FeedFormat::Json),
+            "csv" => Some(FeedFormat::Csv),
+            "xml" => Some(FeedFormat::Xml),
             _ => None,
         }
     }
@@ -31,63 +41,60 @@ impl FeedFormat {
         match self {
             FeedFormat::JsonLines => "jsonlines",
             FeedFormat::Json => "json",
+            FeedFormat::Csv => "csv",
+            FeedFormat::Xml => "xml",
         }
     }
 
     /// A fresh exporter for this format.
     pub fn exporter(self) -> Box<dyn Exporter> {
         match self {
-            FeedFormat::JsonLines => Box::new(JsonLines),
-            FeedFormat::Json => Box::new(JsonArray { first: true }),
+            FeedFormat::JsonLines => Box::new(JsonLines::default()),
+            FeedFormat::Json => Box::new(JsonArray::default()),
+            FeedFormat::Csv => Box::new(Csv::default()),
+            FeedFormat::Xml => Box::new(Xml::default()),
         }
     }
 }
 
 /// Writes items in one format: a header, each item, a footer.
+///
+/// [`Feeds::open`](super::Feeds::open) calls [`resume`](Exporter::resume) when `-o` appends to
+/// a file that already has content, then [`start`](Exporter::start), then
+/// [`item`](Exporter::item) for each item and [`finish`](Exporter::finish) on a graceful stop.
 pub trait Exporter: Send {
+    /// Prepares to continue `existing`, a non-empty file being appended to, and returns the
+    /// length to cut it to before the first write (its own length to keep it whole).
+    ///
+    /// The exporter reads what it needs, such as a CSV header or whether a JSON array or XML
+    /// document was closed; `start` then writes no second header, and cutting a closing `]` or
+    /// `</items>` lets the new items continue the same document.
+    fn resume(&mut self, existing: &mut File) -> io::Result<u64> {
+        existing.metadata().map(|meta| meta.len())
+    }
     /// Writes what comes before the first item.
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()>;
-    /// Writes one item, whole (a line is never left half written in the buffer).
+    /// Writes one item, whole (a line or record is never left half written in the buffer).
     fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()>;
     /// Writes what comes after the last item.
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
 }
 
-struct JsonLines;
-
-impl Exporter for JsonLines {
-    fn start(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
-    fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {
-        let mut line = serde_json::to_vec(item)?;
-        line.push(b'\n');
-        out.write_all(&line)
-    }
-    fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
-    }
+/// The last bytes of `file` (at most 4 KiB) and the offset they start at.
+pub(super) fn tail(file: &mut File) -> io::Result<(u64, Vec<u8>)> {
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(4096);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok((start, bytes))
 }
 
-struct JsonArray {
-    first: bool,
-}
-
-impl Exporter for JsonArray {
-    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(b"[")
-    }
-    fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {
-        let mut text = if self.first {
-            b"\n".to_vec()
-        } else {
-            b",\n".to_vec()
-        };
-        serde_json::to_writer(&mut text, item)?;
-        self.first = false;
-        out.write_all(&text)
-    }
-    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(b"\n]\n")
-    }
+/// `bytes` without trailing ASCII whitespace.
+pub(super) fn trim_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |at| at + 1);
+    &bytes[..end]
 }

@@ -1,13 +1,21 @@
 //! Feed exports: items written to files or stdout as they are scraped.
 
+mod csv;
 mod formats;
+mod json;
+mod setting;
 mod spec;
+#[cfg(test)]
+mod tests;
+mod xml;
 
 pub use formats::{Exporter, FeedFormat};
+pub use setting::feeds_from_setting;
 pub use spec::{FeedSpec, FeedTarget};
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
+use std::path::Path;
 
 use crate::{BoxedItem, Error, Stats};
 
@@ -18,6 +26,9 @@ struct OpenFeed {
     exporter: Box<dyn Exporter>,
     failed: bool,
     items: u64,
+    /// The length to cut the file appended to (dropping a closing `]`), made only when
+    /// something is written, so that a crawl that writes nothing leaves the file as it was.
+    cut: Option<(File, u64)>,
 }
 
 impl OpenFeed {
@@ -34,6 +45,47 @@ impl OpenFeed {
         }
         self.failed = true;
     }
+
+    /// Makes the pending cut, if any, before anything more reaches the file.
+    fn settle(&mut self) -> std::io::Result<()> {
+        match self.cut.take() {
+            Some((file, len)) => file.set_len(len),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The file of `spec`, its directory created; when appending to a non-empty file, lets
+/// `exporter` read it, and returns where to cut it (before a closing `]`) with a handle to do so.
+fn open_file(
+    spec: &FeedSpec,
+    path: &Path,
+    exporter: &mut dyn Exporter,
+) -> Result<(File, Option<(File, u64)>), Error> {
+    let io_error = |what: &str| {
+        let context = format!("cannot {what} feed `{}`", path.display());
+        move |source| Error::Io { context, source }
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io_error("create the directory of"))?;
+    }
+    let mut options = OpenOptions::new();
+    options.create(true);
+    if spec.overwrite {
+        options.write(true).truncate(true);
+    } else {
+        options.read(true).append(true);
+    }
+    let mut file = options.open(path).map_err(io_error("open"))?;
+    let len = file.metadata().map_err(io_error("read"))?.len();
+    let mut cut = None;
+    if !spec.overwrite && len > 0 {
+        let keep = exporter.resume(&mut file).map_err(io_error("read"))?;
+        if keep < len {
+            cut = Some((file.try_clone().map_err(io_error("open"))?, keep));
+        }
+    }
+    Ok((file, cut))
 }
 
 /// Every feed of a crawl.
@@ -43,40 +95,29 @@ pub struct Feeds {
 
 impl Feeds {
     /// Opens (creating, appending to or truncating) every feed and writes its header.
+    ///
+    /// Appending (`-o`) continues what the file holds: a CSV file keeps its header row and gets
+    /// no second one, and a JSON array or XML document, closed or left open by a killed crawl,
+    /// is reopened so that the file stays one valid document once this crawl closes it. The
+    /// file is cut (before its closing `]` or `</items>`) only when the crawl writes to it.
     pub fn open(specs: &[FeedSpec]) -> Result<Self, Error> {
         let mut open = Vec::with_capacity(specs.len());
         for spec in specs {
-            let target: Box<dyn Write + Send> = match &spec.target {
-                FeedTarget::Stdout => Box::new(std::io::stdout()),
+            let mut exporter = spec.format.exporter();
+            let (target, cut): (Box<dyn Write + Send>, _) = match &spec.target {
+                FeedTarget::Stdout => (Box::new(std::io::stdout()), None),
                 FeedTarget::File(path) => {
-                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-                            context: format!(
-                                "cannot create the directory of feed `{}`",
-                                path.display()
-                            ),
-                            source,
-                        })?;
-                    }
-                    let file = OpenOptions::new()
-                        .create(true)
-                        .write(true)
-                        .append(!spec.overwrite)
-                        .truncate(spec.overwrite)
-                        .open(path)
-                        .map_err(|source| Error::Io {
-                            context: format!("cannot open feed `{}`", path.display()),
-                            source,
-                        })?;
-                    Box::new(file)
+                    let (file, cut) = open_file(spec, path, &mut *exporter)?;
+                    (Box::new(file), cut)
                 }
             };
             let mut feed = OpenFeed {
                 spec: spec.clone(),
                 out: BufWriter::with_capacity(64 * 1024, target),
-                exporter: spec.format.exporter(),
+                exporter,
                 failed: false,
                 items: 0,
+                cut,
             };
             feed.exporter
                 .start(&mut feed.out)
@@ -95,18 +136,26 @@ impl Feeds {
             if feed.failed {
                 continue;
             }
-            match feed.exporter.item(&mut feed.out, item) {
+            let written = feed
+                .settle()
+                .and_then(|()| feed.exporter.item(&mut feed.out, item));
+            match written {
                 Ok(()) => feed.items += 1,
                 Err(error) => feed.fail(stats, error),
             }
         }
     }
 
-    /// Pushes buffered lines to the files, so a killed crawl keeps every line written.
+    /// Pushes buffered items to the files, so a killed crawl keeps every item written, whole.
     pub fn flush(&mut self) {
         for feed in &mut self.open {
             if !feed.failed {
-                if let Err(error) = feed.out.flush() {
+                let settled = if feed.out.buffer().is_empty() {
+                    Ok(())
+                } else {
+                    feed.settle()
+                };
+                if let Err(error) = settled.and_then(|()| feed.out.flush()) {
                     feed.failed = true;
                     tracing::error!("Error writing feed {}: {error}", feed.spec);
                 }
@@ -114,17 +163,17 @@ impl Feeds {
         }
     }
 
-    /// Writes each feed's footer (closing a JSON array) and flushes it.
+    /// Writes each feed's footer (closing a JSON array or XML document) and flushes it.
     pub fn close(&mut self, stats: &Stats) {
         for feed in &mut self.open {
             if feed.failed {
                 continue;
             }
-            match feed
-                .exporter
-                .finish(&mut feed.out)
-                .and_then(|()| feed.out.flush())
-            {
+            let closed = feed
+                .settle()
+                .and_then(|()| feed.exporter.finish(&mut feed.out))
+                .and_then(|()| feed.out.flush());
+            match closed {
                 Ok(()) => {
                     stats.inc(format!(
                         "feedexport/success_count/{}",

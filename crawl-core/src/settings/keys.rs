@@ -49,6 +49,84 @@ macro_rules! crawl_settings_table {
             SCHEDULER_MEMORY_QUEUE scheduler_memory_queue: String = "lifo".to_owned();
             /// Obey robots.txt rules.
             ROBOTSTXT_OBEY robotstxt_obey: bool = true;
+            /// The user agent matched against robots.txt groups (default: `USER_AGENT`).
+            ROBOTSTXT_USER_AGENT robotstxt_user_agent: Option<String> = None;
+            /// Downloader middlewares to move (`{"Name": 543}`) or disable (`{"Name": null}`).
+            DOWNLOADER_MIDDLEWARES downloader_middlewares: ComponentOrders = ComponentOrders::default();
+            /// Spider middlewares to move or disable, as `DOWNLOADER_MIDDLEWARES`.
+            SPIDER_MIDDLEWARES spider_middlewares: ComponentOrders = ComponentOrders::default();
+            /// Item pipelines to move or disable, as `DOWNLOADER_MIDDLEWARES`.
+            ITEM_PIPELINES item_pipelines: ComponentOrders = ComponentOrders::default();
+            /// Feeds as Scrapy's FEEDS: `{"items.csv": {"format": "csv", "overwrite": true}}`.
+            FEEDS feeds: String = String::new();
+            /// Headers added to every request that does not set them.
+            DEFAULT_REQUEST_HEADERS default_request_headers: StringMap = StringMap::default_request_headers();
+            /// Retry failed downloads and retryable statuses.
+            RETRY_ENABLED retry_enabled: bool = true;
+            /// Retries per request, besides the first download.
+            RETRY_TIMES retry_times: u32 = 2;
+            /// Statuses that are retried.
+            RETRY_HTTP_CODES retry_http_codes: Vec<u16> = vec![500, 502, 503, 504, 522, 524, 408, 429];
+            /// Priority change of a retried request.
+            RETRY_PRIORITY_ADJUST retry_priority_adjust: i32 = -1;
+            /// First retry's backoff in seconds, doubled each retry, with jitter (0: none).
+            RETRY_BACKOFF_BASE retry_backoff_base: f64 = 0.5;
+            /// Longest backoff (and longest `Retry-After` honoured) in seconds.
+            RETRY_BACKOFF_MAX retry_backoff_max: f64 = 60.0;
+            /// Follow HTTP redirects.
+            REDIRECT_ENABLED redirect_enabled: bool = true;
+            /// Most redirects followed for one request.
+            REDIRECT_MAX_TIMES redirect_max_times: u32 = 20;
+            /// Priority change of a redirected request.
+            REDIRECT_PRIORITY_ADJUST redirect_priority_adjust: i32 = 2;
+            /// Follow `<meta http-equiv="refresh">` redirects.
+            METAREFRESH_ENABLED metarefresh_enabled: bool = true;
+            /// Longest meta-refresh delay (seconds) that is followed.
+            METAREFRESH_MAXDELAY metarefresh_maxdelay: f64 = 100.0;
+            /// Keep cookies per spider and send them back.
+            COOKIES_ENABLED cookies_enabled: bool = true;
+            /// Log cookies sent and received.
+            COOKIES_DEBUG cookies_debug: bool = false;
+            /// Decompress gzip, deflate, br and zstd bodies.
+            COMPRESSION_ENABLED compression_enabled: bool = true;
+            /// Use proxies from the environment and the `proxy` request meta.
+            HTTPPROXY_ENABLED httpproxy_enabled: bool = true;
+            /// Longest URL followed.
+            URLLENGTH_LIMIT urllength_limit: usize = 2083;
+            /// Send a `Referer` header.
+            REFERER_ENABLED referer_enabled: bool = true;
+            /// Per-slot concurrency and delay: `{"example.com": {"concurrency": 1, "delay": 2}}`.
+            DOWNLOAD_SLOTS download_slots: String = String::new();
+            /// Cache responses on disk.
+            HTTPCACHE_ENABLED httpcache_enabled: bool = false;
+            /// Directory of the HTTP cache.
+            HTTPCACHE_DIR httpcache_dir: String = "httpcache".to_owned();
+            /// Seconds a cached response stays fresh (0: forever).
+            HTTPCACHE_EXPIRATION_SECS httpcache_expiration_secs: u64 = 0;
+            /// `dummy` (cache everything) or `rfc2616` (follow caching headers).
+            HTTPCACHE_POLICY httpcache_policy: String = "dummy".to_owned();
+            /// Statuses never cached.
+            HTTPCACHE_IGNORE_HTTP_CODES httpcache_ignore_http_codes: Vec<u16> = Vec::new();
+            /// Adjust delays to the server's latency (Scrapy's AutoThrottle).
+            AUTOTHROTTLE_ENABLED autothrottle_enabled: bool = false;
+            /// First delay in seconds.
+            AUTOTHROTTLE_START_DELAY autothrottle_start_delay: f64 = 5.0;
+            /// Longest delay in seconds.
+            AUTOTHROTTLE_MAX_DELAY autothrottle_max_delay: f64 = 60.0;
+            /// Requests in flight per slot that AutoThrottle aims for.
+            AUTOTHROTTLE_TARGET_CONCURRENCY autothrottle_target_concurrency: f64 = 1.0;
+            /// Log every delay change.
+            AUTOTHROTTLE_DEBUG autothrottle_debug: bool = false;
+            /// Close the spider after this many seconds (0: never).
+            CLOSESPIDER_TIMEOUT closespider_timeout: f64 = 0.0;
+            /// Close the spider after this many items (0: never).
+            CLOSESPIDER_ITEMCOUNT closespider_itemcount: u64 = 0;
+            /// Close the spider after this many responses (0: never).
+            CLOSESPIDER_PAGECOUNT closespider_pagecount: u64 = 0;
+            /// Close the spider after this many errors (0: never).
+            CLOSESPIDER_ERRORCOUNT closespider_errorcount: u64 = 0;
+            /// Where files pipelines store files.
+            FILES_STORE files_store: String = String::new();
         }
     };
 }

@@ -7,7 +7,9 @@
 mod keys;
 mod value;
 
-pub use value::SettingValue;
+pub use value::{SettingValue, StringMap};
+
+use crate::middleware::ComponentOrders;
 
 macro_rules! define_settings {
     ($( $(#[$doc:meta])* $name:ident $field:ident : $ty:ty = $default:expr; )*) => {

@@ -95,3 +95,39 @@ impl<T: SettingValue> SettingValue for Option<T> {
         self.as_ref().map(T::render_setting).unwrap_or_default()
     }
 }
+
+/// A map of strings, given as a JSON object (`{"Accept-Language": "en"}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringMap(pub std::collections::BTreeMap<String, String>);
+
+impl StringMap {
+    /// Scrapy's `DEFAULT_REQUEST_HEADERS`.
+    pub fn default_request_headers() -> Self {
+        StringMap(
+            [
+                (
+                    "Accept",
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                ),
+                ("Accept-Language", "en"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        )
+    }
+}
+
+impl SettingValue for StringMap {
+    fn parse_setting(text: &str) -> Result<Self, &'static str> {
+        if text.trim().is_empty() {
+            return Ok(StringMap::default());
+        }
+        serde_json::from_str(text)
+            .map(StringMap)
+            .map_err(|_| "a JSON object of strings")
+    }
+    fn render_setting(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+}

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ImplItem, LitStr, Type};
+use syn::{ImplItem, LitStr};
 
 use super::parse::{Body, CallbackDef, SpiderDef};
 use crate::errors::Errors;
@@ -12,7 +12,8 @@ use crate::{callbacks, core_path, generator, selectors};
 
 /// Rewrites every method body: literal selectors compiled, callback references named,
 /// generator bodies turned into streams.
-pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) {
+pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<TokenStream> {
+    let handlers = signal_handlers(spider, errors);
     let names = spider.callback_names();
     let generators: Vec<usize> = spider
         .callbacks
@@ -34,49 +35,43 @@ pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) {
             into_stream_method(method);
         }
     }
+    handlers
 }
 
-/// `async fn f(&self, ..) { .. yield x .. }` becomes
-/// `fn f<'c>(&'c self, ..) -> impl Stream<Item = Result<Output, BoxError>> + Send + 'c`.
-fn into_stream_method(method: &mut syn::ImplItemFn) {
+/// Checks each `#[on(signal)]` method, strips the attribute, and returns the handler types
+/// (`struct` and `impl SignalHandler`) plus their construction.
+fn signal_handlers(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<TokenStream> {
     let private = core_path::private();
-    generator::rewrite(&mut method.block);
-    let lifetime: syn::Lifetime = syn::parse_quote!('__crawl);
-    method.sig.asyncness = None;
-    method
-        .sig
-        .generics
-        .params
-        .push(syn::parse_quote!(#lifetime));
-    for input in method.sig.inputs.iter_mut() {
-        match input {
-            FnArg::Receiver(receiver) => {
-                if let Some((_, slot)) = &mut receiver.reference {
-                    *slot = Some(lifetime.clone());
-                }
-                *receiver.ty = syn::parse_quote!(&#lifetime Self);
-            }
-            FnArg::Typed(typed) => {
-                if let Type::Reference(reference) = &mut *typed.ty {
-                    reference.lifetime.get_or_insert(lifetime.clone());
-                }
-            }
-        }
+    let self_ty = (*spider.item.self_ty).clone();
+    let mut out = Vec::new();
+    for (index, tokens) in spider.handlers.clone() {
+        let ImplItem::Fn(method) = &mut spider.item.items[index] else {
+            continue;
+        };
+        method.attrs.retain(|attr| !attr.path().is_ident("on"));
+        let Some(signal) = crate::on::parse_signal(tokens, errors) else {
+            continue;
+        };
+        let Some(def) = crate::on::check(signal, &method.sig, true, errors) else {
+            continue;
+        };
+        let holder = quote::format_ident!("__CrawlHandler_{}", method.sig.ident);
+        let handler = crate::on::handler_impl(&def, &holder, &method.sig.ident, Some(&self_ty));
+        out.push(quote! {
+            #[allow(non_camel_case_types)]
+            struct #holder(#private::std::sync::Arc<#self_ty>);
+            #handler
+        });
     }
-    let span = method.sig.ident.span();
-    method.sig.output = syn::parse_quote_spanned! {span=>
-        -> impl #private::futures::Stream<
-            Item = #private::std::result::Result<#private::Output, #private::BoxError>
-        > + #private::std::marker::Send + #lifetime
-    };
-    let stmts = &method.block.stmts;
-    method.block = syn::parse_quote_spanned! {span=>
-        { #private::async_stream::try_stream! { #(#stmts)* } }
-    };
+    out
+}
+
+fn into_stream_method(method: &mut syn::ImplItemFn) {
+    generator::into_stream_fn(&mut method.sig, &mut method.block);
 }
 
 /// The impl block, `impl Spider`, and the registration.
-pub(crate) fn expand(spider: &SpiderDef) -> TokenStream {
+pub(crate) fn expand(spider: &SpiderDef, handlers: &[TokenStream]) -> TokenStream {
     let private = core_path::private();
     let item = &spider.item;
     let self_ty = &item.self_ty;
@@ -110,6 +105,25 @@ pub(crate) fn expand(spider: &SpiderDef) -> TokenStream {
             }
         }
     });
+    let handler_names =
+        spider
+            .handlers
+            .iter()
+            .filter_map(|(index, _)| match &spider.item.items[*index] {
+                ImplItem::Fn(method) => {
+                    Some(quote::format_ident!("__CrawlHandler_{}", method.sig.ident))
+                }
+                _ => None,
+            });
+    let signal_handlers = (!handlers.is_empty()).then(|| {
+        quote! {
+            fn signal_handlers(
+                self: #private::std::sync::Arc<Self>,
+            ) -> #private::std::vec::Vec<#private::std::sync::Arc<dyn #private::SignalHandler>> {
+                #private::std::vec![#(#private::std::sync::Arc::new(#handler_names(self.clone()))),*]
+            }
+        }
+    });
     let create = quote_spanned! {self_ty.span()=>
         #private::std::sync::Arc::new(<#self_ty as #private::DefaultSpider>::create())
     };
@@ -117,7 +131,11 @@ pub(crate) fn expand(spider: &SpiderDef) -> TokenStream {
         #item
 
         const _: () = {
-            fn __crawl_settings(settings: &mut #private::Settings) {
+            #(#handlers)*
+
+            fn __crawl_settings(
+                settings: &mut #private::Settings,
+            ) -> #private::std::result::Result<(), #private::Error> {
                 #settings
             }
 
@@ -137,6 +155,7 @@ pub(crate) fn expand(spider: &SpiderDef) -> TokenStream {
                 }
 
                 #start_requests
+                #signal_handlers
 
                 fn call(
                     self: #private::std::sync::Arc<Self>,
@@ -261,16 +280,23 @@ fn convert(
 
 /// Assignments applying the attribute's `settings(...)`, checked by type while compiling.
 fn settings_fn(spider: &SpiderDef) -> TokenStream {
+    let private = core_path::private();
     let Some((_, settings)) = &spider.args.settings else {
-        return quote!(let _ = settings;);
+        return quote!(let _ = settings; #private::std::result::Result::Ok(()));
     };
     let assignments = settings.iter().map(|setting| {
         let key = &setting.key;
-        let ty = crate::settings_table::find(&key.to_string()).map_or("", |k| k.ty);
+        let known = crate::settings_table::find(&key.to_string());
+        let ty = known.map_or("", |k| k.ty);
+        if matches!(ty, "ComponentOrders" | "StringMap") {
+            let name = known.map_or("", |k| k.name);
+            let value = &setting.value;
+            return quote_spanned!(setting.value.span()=> settings.set(#name, #value)?;);
+        }
         let value = setting_value(&setting.value, ty == "f64");
         quote_spanned!(setting.value.span()=> settings.#key = #value;)
     });
-    quote!(#(#assignments)*)
+    quote!(#(#assignments)* #private::std::result::Result::Ok(()))
 }
 
 /// A literal as the setting's Rust value: strings owned, arrays as vectors, integers as floats

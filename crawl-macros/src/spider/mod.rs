@@ -32,12 +32,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = SpiderArgs::parse(args, &mut errors);
     let mut spider = parse::SpiderDef::new(item, args);
     validate::validate(&spider, &mut errors);
-    expand::rewrite_bodies(&mut spider, &mut errors);
+    let handlers = expand::rewrite_bodies(&mut spider, &mut errors);
     if let Err(error) = errors.finish() {
         let fallback = fallback::impl_block(&spider.item);
         let error = error.into_compile_error();
         return quote!(#declaration #fallback #error);
     }
-    let expanded = expand::expand(&spider);
+    let expanded = expand::expand(&spider, &handlers);
     quote!(#declaration #expanded)
 }

@@ -31,6 +31,16 @@ pub(crate) struct SpiderDef {
     pub(crate) args: SpiderArgs,
     pub(crate) callbacks: Vec<CallbackDef>,
     pub(crate) start_requests: Option<CallbackDef>,
+    /// Methods marked `#[on(signal)]`: their index and the attribute's tokens.
+    pub(crate) handlers: Vec<(usize, proc_macro2::TokenStream)>,
+}
+
+/// The tokens of a method's `#[on(...)]` attribute.
+fn on_attribute(method: &ImplItemFn) -> Option<proc_macro2::TokenStream> {
+    method.attrs.iter().find_map(|attr| match &attr.meta {
+        syn::Meta::List(list) if attr.path().is_ident("on") => Some(list.tokens.clone()),
+        _ => None,
+    })
 }
 
 /// Whether a method takes a `Response` (by value or by reference): it is meant as a callback.
@@ -65,11 +75,14 @@ impl SpiderDef {
     pub(crate) fn new(item: ItemImpl, args: SpiderArgs) -> Self {
         let mut callbacks = Vec::new();
         let mut start_requests = None;
+        let mut handlers = Vec::new();
         for (index, impl_item) in item.items.iter().enumerate() {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
             };
-            if method.sig.ident == "start_requests" {
+            if let Some(tokens) = on_attribute(method) {
+                handlers.push((index, tokens));
+            } else if method.sig.ident == "start_requests" {
                 start_requests = Some(def(index, method));
             } else if mentions_response(method) {
                 callbacks.push(def(index, method));
@@ -80,6 +93,7 @@ impl SpiderDef {
             args,
             callbacks,
             start_requests,
+            handlers,
         }
     }
 

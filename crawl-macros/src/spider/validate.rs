@@ -154,6 +154,8 @@ fn value_mismatch(ty: &str, value: &Expr) -> Option<&'static str> {
         "String" => matches!(lit, Some(Lit::Str(_))),
         "Vec<String>" => is_array_of(value, |lit| matches!(lit, Lit::Str(_))),
         "Vec<u16>" => is_array_of(value, |lit| matches!(lit, Lit::Int(_))),
+        // Maps (pipelines, middlewares, headers) are given as JSON text, parsed at start-up.
+        "ComponentOrders" | "StringMap" => matches!(lit, Some(Lit::Str(_))),
         _ => false,
     };
     if fits {
@@ -167,6 +169,10 @@ fn value_mismatch(ty: &str, value: &Expr) -> Option<&'static str> {
         "String" => "a string literal",
         "Vec<String>" => "an array of string literals",
         "Vec<u16>" => "an array of integer literals",
+        "ComponentOrders" => {
+            "a JSON object as a string literal, such as r#\"{\"MyPipeline\": null}\"#"
+        }
+        "StringMap" => "a JSON object of strings as a string literal",
         _ => "a value that can only be set at run time (`-s NAME=value`)",
     })
 }

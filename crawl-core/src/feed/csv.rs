@@ -1,0 +1,100 @@
+//! The CSV exporter, after Scrapy's `CsvItemExporter`.
+//!
+//! The header row holds the first item's fields in their serialized order; every later item is
+//! written under those columns (fields it lacks are empty, fields the header lacks are left
+//! out). Strings are written as they are, `null` as an empty cell, numbers and booleans as
+//! JSON text, lists and nested objects as JSON text. An item that is not an object (a bare
+//! string, say) fills a single column named `value`. Appending to a file that already has
+//! content reads its header row and writes under it, without a second header.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom, Write};
+
+use serde_json::{Map, Value};
+
+use super::formats::{tail, Exporter};
+use crate::BoxedItem;
+
+/// Writes one CSV record per item.
+#[derive(Default)]
+pub(super) struct Csv {
+    /// The columns: the header of the file appended to, else the first item's fields.
+    header: Option<Vec<String>>,
+    /// The file appended to does not end with a newline: write one first.
+    newline: bool,
+}
+
+impl Exporter for Csv {
+    fn resume(&mut self, existing: &mut File) -> io::Result<u64> {
+        existing.seek(SeekFrom::Start(0))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&mut *existing);
+        let mut record = csv::ByteRecord::new();
+        if reader.read_byte_record(&mut record)? {
+            let names = record
+                .iter()
+                .map(|name| String::from_utf8_lossy(name).into_owned());
+            self.header = Some(names.collect());
+        }
+        let (offset, bytes) = tail(existing)?;
+        self.newline = bytes.last().is_some_and(|&b| b != b'\n');
+        Ok(offset + bytes.len() as u64)
+    }
+
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.newline {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {
+        let fields = match serde_json::to_value(item)? {
+            Value::Object(fields) => fields,
+            other => Map::from_iter([("value".to_owned(), other)]),
+        };
+        let mut bytes = Vec::new();
+        let header = match &self.header {
+            Some(header) => header,
+            None => {
+                write_record(&mut bytes, fields.keys())?;
+                self.header.insert(fields.keys().cloned().collect())
+            }
+        };
+        let row = header
+            .iter()
+            .map(|name| fields.get(name).map_or(Cow::Borrowed(&b""[..]), cell));
+        write_record(&mut bytes, row)?;
+        out.write_all(&bytes)
+    }
+
+    fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Appends one CSV record, quoted as needed, to `bytes`.
+fn write_record<I>(bytes: &mut Vec<u8>, fields: I) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(1024)
+        .from_writer(bytes);
+    writer.write_record(fields)?;
+    writer.flush()
+}
+
+/// The text of one cell.
+fn cell(value: &Value) -> Cow<'_, [u8]> {
+    match value {
+        Value::Null => Cow::Borrowed(b""),
+        Value::String(text) => Cow::Borrowed(text.as_bytes()),
+        other => Cow::Owned(other.to_string().into_bytes()),
+    }
+}

@@ -1,0 +1,8 @@
+use crawl_core::prelude::*;
+
+#[middleware]
+fn process_request(request: &mut Request) {
+    let _ = request;
+}
+
+fn main() {}

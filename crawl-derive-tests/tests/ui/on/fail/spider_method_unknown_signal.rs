@@ -1,0 +1,14 @@
+use crawl_core::prelude::*;
+
+#[derive(Default)]
+struct S;
+
+#[spider(name = "s")]
+impl S {
+    async fn parse(&self, _response: Response) {}
+
+    #[on(item_scrapped)]
+    async fn count(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,22 @@
+use crawl_core::prelude::*;
+
+#[derive(Serialize)]
+struct Quote {
+    text: String,
+}
+
+#[derive(Default)]
+struct Save;
+
+#[pipeline]
+impl Save {
+    async fn open_spider(&self, path: &str) {
+        let _ = path;
+    }
+
+    async fn process_item(&self, item: Quote) -> Quote {
+        item
+    }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use crawl_core::prelude::*;
+
+#[derive(Serialize)]
+struct Quote {
+    text: String,
+}
+
+#[pipeline]
+fn normalize(item: Quote) -> Quote {
+    item
+}
+
+fn main() {}

@@ -1,0 +1,173 @@
+//! Frontier scale: the memory a crawl's frontier takes, measured as the growth of the
+//! process's resident set (VmRSS in /proc/self/status) while it fills.
+//!
+//! ```sh
+//! cargo run --release -p crawl-examples --example frontier
+//! cargo run --release -p crawl-examples --example frontier -- --requests 1000000 --fingerprints 10000000
+//! ```
+//!
+//! - `Scheduler` with 1,000,000 pending requests (typical ~60-byte URLs), as the engine
+//!   builds it (duplicate filter on) and as a bare queue (filter off). Target: ≤ 200 B each.
+//! - `DupeFilter` with 10,000,000 fingerprints. Target: ≤ 20 B each.
+//!
+//! Each measurement runs in a fresh child process (this binary re-executed), so memory freed
+//! by one cannot be reused by the next and hide its cost.
+
+use std::hint::black_box;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use crawl_core::scheduler::{DupeFilter, QueueOrder, Scheduler};
+use crawl_core::{Callback, Request};
+use url::Url;
+
+const REQUEST_TARGET: f64 = 200.0;
+const FINGERPRINT_TARGET: f64 = 20.0;
+
+/// A typical URL of about 60 bytes; `i` makes it unique.
+fn url(i: usize) -> String {
+    format!(
+        "https://shop.example.com/catalog/c{:04}/product-{i:07}.html",
+        i % 1000
+    )
+}
+
+fn request(i: usize) -> anyhow::Result<Request> {
+    Ok(Request::new(Url::parse(&url(i))?).with_callback(Callback::from_static("parse_product")))
+}
+
+/// The resident set size of this process, in bytes.
+fn rss_bytes() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .context("no VmRSS in /proc/self/status")?;
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .context("malformed VmRSS")?
+        .parse()?;
+    Ok(kib * 1024)
+}
+
+/// One measurement, in this process: prints `{"bytes": .., "entries": .., "seconds": ..}`.
+fn measure(what: &str, entries: usize) -> anyhow::Result<()> {
+    let before = rss_bytes()?;
+    let started = Instant::now();
+    let after = match what {
+        "scheduler" | "queue" => {
+            let mut scheduler = Scheduler::new(QueueOrder::Lifo, what == "scheduler");
+            for i in 0..entries {
+                scheduler.enqueue(request(i)?);
+            }
+            let after = rss_bytes()?;
+            black_box(scheduler.len());
+            drop(black_box(scheduler));
+            after
+        }
+        "dupefilter" => {
+            let mut filter = DupeFilter::default();
+            for i in 0..entries {
+                filter.seen_before(request(i)?.fingerprint());
+            }
+            let after = rss_bytes()?;
+            black_box(filter.len());
+            after
+        }
+        _ => bail!("unknown measurement `{what}`"),
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "bytes": after.saturating_sub(before),
+            "entries": entries,
+            "seconds": started.elapsed().as_secs_f64(),
+        })
+    );
+    Ok(())
+}
+
+/// Runs `frontier --measure WHAT --entries N` in a child and reads its figures.
+fn run_child(what: &str, entries: usize) -> anyhow::Result<(f64, f64)> {
+    let output = Command::new(std::env::current_exe()?)
+        .args(["--measure", what, "--entries", &entries.to_string()])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        bail!("measuring {what} failed: {}", output.status);
+    }
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let bytes = figures["bytes"].as_f64().unwrap_or(f64::NAN);
+    let seconds = figures["seconds"].as_f64().unwrap_or(f64::NAN);
+    Ok((bytes, seconds))
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mut requests, mut fingerprints, mut only) = (1_000_000usize, 10_000_000usize, None);
+    let mut entries = None;
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        let mut value = || iter.next().context("a flag needs a value");
+        match flag.as_str() {
+            "--requests" => requests = value()?.parse()?,
+            "--fingerprints" => fingerprints = value()?.parse()?,
+            "--measure" => only = Some(value()?.clone()),
+            "--entries" => entries = Some(value()?.parse()?),
+            _ => bail!(
+                "usage: frontier [--requests N] [--fingerprints N]  (unknown argument `{flag}`)"
+            ),
+        }
+    }
+    if let Some(what) = only {
+        return measure(&what, entries.context("--entries N is required")?);
+    }
+    println!(
+        "Frontier memory: growth of VmRSS while filling, one fresh process per row. \
+         size_of::<Request>() = {} B; example URL ({} B): {}",
+        std::mem::size_of::<Request>(),
+        url(123_456).len(),
+        url(123_456)
+    );
+    println!();
+    println!("| structure | entries | RSS growth MiB | bytes per entry | target | meets target | fill time s |");
+    println!("|---|---:|---:|---:|---:|---|---:|");
+    let rows = [
+        (
+            "Scheduler (as the engine builds it: queue + duplicate filter)",
+            "scheduler",
+            requests,
+            REQUEST_TARGET,
+        ),
+        (
+            "Scheduler queue only (duplicate filter off)",
+            "queue",
+            requests,
+            REQUEST_TARGET,
+        ),
+        ("DupeFilter", "dupefilter", fingerprints, FINGERPRINT_TARGET),
+    ];
+    for (label, what, entries, target) in rows {
+        let (bytes, seconds) = run_child(what, entries)?;
+        let per = bytes / entries as f64;
+        println!(
+            "| {label} | {entries} | {:.1} | {per:.1} | ≤ {target:.0} B | {} | {seconds:.2} |",
+            bytes / (1024.0 * 1024.0),
+            if per <= target { "yes" } else { "**no**" },
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("frontier: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

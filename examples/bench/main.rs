@@ -1,0 +1,454 @@
+//! crawl's macro benchmark: a synthetic site in its own process, crawled by a `#[spider]`
+//! and by a plain tokio + reqwest + scraper baseline, each run in a child process whose
+//! wall time, CPU time and peak RSS are measured.
+//!
+//! ```sh
+//! cargo run --release -p crawl-examples --example bench -- --pages 20000 --runs 3
+//! ```
+//!
+//! Subcommands (the harness re-executes itself with them):
+//! - `serve [--pages N] [--port P]`: the synthetic site; prints its port on stdout.
+//! - `crawl ARGS...`: crawl's command line (`crawl bench_spider -a start_url=URL -O FILE ...`).
+//! - `baseline --start URL --concurrency N --out FILE`: the baseline crawler.
+//! - `measure SUBCOMMAND ARGS...`: runs `SUBCOMMAND` in a child and prints its figures.
+
+mod baseline;
+mod measure;
+mod site;
+mod spider;
+
+use std::ffi::OsString;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, ExitCode, Stdio};
+
+use anyhow::{bail, Context};
+
+use measure::Figures;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = args.get(1).and_then(|a| a.to_str()).unwrap_or_default();
+    let result = match command {
+        "serve" => serve_command(&args[2..]),
+        "crawl" => crawl_command(args),
+        "baseline" => baseline_command(&args[2..]),
+        "measure" => measure::measure_command(&args[2..]),
+        "-h" | "--help" | "help" => {
+            println!("{}", USAGE.trim());
+            Ok(())
+        }
+        _ => harness(&args[1..]),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "
+usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE]
+       bench serve [--pages N] [--port P]
+
+Crawls a synthetic site of N pages (default 20000) with crawl and with a tokio + reqwest +
+scraper baseline, at each concurrency (default 32,128), N runs each (default 3), every run in
+its own process, and prints the median figures as a markdown table (and writes them to
+FILE as JSON with --json).
+";
+
+/// `--name value` flags into pairs; anything else is an error.
+fn flags(args: &[OsString]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut iter = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(flag) = iter.next() {
+        let Some(name) = flag.strip_prefix("--") else {
+            bail!("unexpected argument `{flag}`\n{}", USAGE.trim());
+        };
+        let (name, value) = match name.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => (
+                name.to_owned(),
+                iter.next()
+                    .with_context(|| format!("`--{name}` needs a value"))?,
+            ),
+        };
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+fn serve_command(args: &[OsString]) -> anyhow::Result<()> {
+    let (mut pages, mut port) = (20_000, 0);
+    for (name, value) in flags(args)? {
+        match name.as_str() {
+            "pages" => pages = value.parse()?,
+            "port" => port = value.parse()?,
+            _ => bail!("unknown flag `--{name}`"),
+        }
+    }
+    site::serve(pages, port)
+}
+
+/// Runs crawl's own command line (as the generated `main` would) and prints the page count.
+fn crawl_command(args: Vec<OsString>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime
+        .block_on(crawl_core::cli::run(
+            args,
+            crawl_core::cli::CliConfig::default(),
+        ))?
+        .context("no crawl was run")?;
+    // Responses handed to callbacks (a robots.txt download is not counted here).
+    let pages = result
+        .stats
+        .get("response_received_count")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    println!(
+        "{}",
+        serde_json::json!({ "pages": pages, "finish_reason": result.finish_reason })
+    );
+    Ok(())
+}
+
+fn baseline_command(args: &[OsString]) -> anyhow::Result<()> {
+    let (mut start, mut concurrency, mut out) = (None, 16, None);
+    for (name, value) in flags(args)? {
+        match name.as_str() {
+            "start" => start = Some(url::Url::parse(&value)?),
+            "concurrency" => concurrency = value.parse()?,
+            "out" => out = Some(value),
+            _ => bail!("unknown flag `--{name}`"),
+        }
+    }
+    let start = start.context("`--start URL` is required")?;
+    let out = out.context("`--out FILE` is required")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let pages = runtime.block_on(baseline::run(start, concurrency, Path::new(&out)))?;
+    println!("{}", serde_json::json!({ "pages": pages }));
+    Ok(())
+}
+
+/// Kills the site's process when the harness ends, however it ends.
+struct ServerGuard(Child);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `bench serve` and reads the port it prints.
+fn start_server(pages: usize) -> anyhow::Result<(ServerGuard, u16)> {
+    let child = Command::new(std::env::current_exe()?)
+        .args(["serve", "--pages", &pages.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start the site")?;
+    let mut guard = ServerGuard(child);
+    let stdout = guard.0.stdout.take().context("no stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let port = line
+        .trim()
+        .parse()
+        .with_context(|| format!("the site printed `{}`, not a port", line.trim()))?;
+    Ok((guard, port))
+}
+
+/// One configuration: which crawler, at which concurrency.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Crawl,
+    Baseline,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Crawl => "crawl",
+            Kind::Baseline => "baseline",
+        }
+    }
+}
+
+fn harness(args: &[OsString]) -> anyhow::Result<()> {
+    let (mut pages, mut runs, mut levels) = (20_000usize, 3usize, vec![32usize, 128]);
+    let mut json = None;
+    for (name, value) in flags(args)? {
+        match name.as_str() {
+            "pages" => pages = value.parse()?,
+            "runs" => runs = value.parse::<usize>()?.max(1),
+            "concurrency" => {
+                levels = value
+                    .split(',')
+                    .map(|c| c.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "json" => json = Some(value),
+            _ => bail!("unknown flag `--{name}`\n{}", USAGE.trim()),
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    eprintln!("bench: {pages} pages, {runs} runs per configuration, {cores} cores");
+    let load = load_average();
+    if load > 0.5 {
+        eprintln!(
+            "bench: warning: load average is {load:.2} before starting: other processes share the cores, so figures will be noisy"
+        );
+    }
+    let (server, port) = start_server(pages)?;
+    let start = format!("http://127.0.0.1:{port}/");
+    let dir = tempfile::tempdir()?;
+    let configs: Vec<(Kind, usize)> = levels
+        .iter()
+        .flat_map(|&c| [(Kind::Crawl, c), (Kind::Baseline, c)])
+        .collect();
+    let mut results: Vec<Vec<Figures>> = vec![Vec::new(); configs.len()];
+    // Runs are interleaved (all configurations, then again), so drift hits all alike.
+    for run in 1..=runs {
+        for (index, &(kind, concurrency)) in configs.iter().enumerate() {
+            let label = format!("{} c={concurrency}", kind.name());
+            let feed = dir
+                .path()
+                .join(format!("{}-c{concurrency}.jsonl", kind.name()));
+            let log = dir
+                .path()
+                .join(format!("{}-c{concurrency}.log", kind.name()));
+            let site_before = process_cpu_seconds(server.0.id());
+            let mut figures = run_one(kind, concurrency, &start, &feed, &log)
+                .with_context(|| format!("{label}, run {run}"))?;
+            figures.site_cpu = process_cpu_seconds(server.0.id()) - site_before;
+            eprintln!(
+                "bench: {label:<14} run {run}/{runs}: {} pages, {} items, {:.2} s, CPU {:.2} s, peak RSS {:.1} MiB, site CPU {:.2} s",
+                figures.pages,
+                figures.items,
+                figures.wall,
+                figures.cpu(),
+                figures.max_rss_mib(),
+                figures.site_cpu,
+            );
+            results[index].push(figures);
+        }
+    }
+    let rows: Vec<Row> = results.iter().map(|r| summarize(r)).collect();
+    print_table(pages, runs, &configs, &rows);
+    if let Some(path) = json {
+        write_json(Path::new(&path), &configs, &rows)?;
+    }
+    println!(
+        "Load average before: {load:.2}, after: {:.2} ({cores} cores; the site's process runs on the same cores).",
+        load_average()
+    );
+    check_counts(pages, &configs, &results);
+    Ok(())
+}
+
+/// The 1-minute load average.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// User + system seconds a running process has used so far (from /proc/PID/stat).
+fn process_cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return f64::NAN;
+    };
+    // Fields after the parenthesized command name: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |index: usize| fields.get(index).and_then(|f| f.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        // /proc reports clock ticks of USER_HZ, 100 per second on Linux.
+        (Some(user), Some(sys)) => (user + sys) / 100.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Runs one crawl in a measured child process.
+fn run_one(
+    kind: Kind,
+    concurrency: usize,
+    start: &str,
+    feed: &Path,
+    log: &Path,
+) -> anyhow::Result<Figures> {
+    let c = concurrency.to_string();
+    let feed_arg = feed.display().to_string();
+    let mut args: Vec<String> = vec!["measure".into()];
+    match kind {
+        Kind::Crawl => args.extend(
+            [
+                "crawl",
+                "bench_spider",
+                "-a",
+                &format!("start_url={start}"),
+                "-O",
+                &feed_arg,
+                "-s",
+                &format!("CONCURRENT_REQUESTS={c}"),
+                "-s",
+                &format!("CONCURRENT_REQUESTS_PER_DOMAIN={c}"),
+            ]
+            .map(String::from),
+        ),
+        Kind::Baseline => args.extend(
+            [
+                "baseline",
+                "--start",
+                start,
+                "--concurrency",
+                &c,
+                "--out",
+                &feed_arg,
+            ]
+            .map(String::from),
+        ),
+    }
+    let output = Command::new(std::env::current_exe()?)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(std::fs::File::create(log)?)
+        .output()?;
+    if !output.status.success() {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!("the run failed ({}):\n{}", output.status, tail.join("\n"));
+    }
+    let mut figures: Figures = serde_json::from_slice(&output.stdout)
+        .with_context(|| String::from_utf8_lossy(&output.stdout).into_owned())?;
+    (figures.items, figures.digest) = measure::feed_summary(feed)?;
+    std::fs::remove_file(feed)?;
+    Ok(figures)
+}
+
+fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+struct Row {
+    pages: f64,
+    items: f64,
+    wall: f64,
+    cpu: f64,
+    rss: f64,
+    site_cpu: f64,
+}
+
+fn summarize(runs: &[Figures]) -> Row {
+    Row {
+        pages: median(runs.iter().map(|f| f.pages as f64)),
+        items: median(runs.iter().map(|f| f.items as f64)),
+        wall: median(runs.iter().map(|f| f.wall)),
+        cpu: median(runs.iter().map(Figures::cpu)),
+        rss: median(runs.iter().map(Figures::max_rss_mib)),
+        site_cpu: median(runs.iter().map(|f| f.site_cpu)),
+    }
+}
+
+/// `--json FILE`: the table's rows, for scripts (`scrapy_compare.sh`).
+fn write_json(path: &Path, configs: &[(Kind, usize)], rows: &[Row]) -> anyhow::Result<()> {
+    let rows: Vec<serde_json::Value> = configs
+        .iter()
+        .zip(rows)
+        .map(|(&(kind, concurrency), row)| {
+            serde_json::json!({
+                "crawler": kind.name(),
+                "concurrency": concurrency,
+                "pages": row.pages,
+                "items": row.items,
+                "wall": row.wall,
+                "cpu": row.cpu,
+                "rss_mib": row.rss,
+                "site_cpu": row.site_cpu,
+            })
+        })
+        .collect();
+    std::fs::write(path, serde_json::to_string_pretty(&rows)?)?;
+    Ok(())
+}
+
+fn print_table(pages: usize, runs: usize, configs: &[(Kind, usize)], rows: &[Row]) {
+    println!();
+    println!(
+        "Synthetic site: {pages} pages; median of {runs} run(s); CPU = user + sys of the crawler's process; site CPU = the server's."
+    );
+    println!();
+    println!("| configuration | pages | items | wall s | pages/s | CPU s | peak RSS MiB | wall / baseline | CPU / baseline | site CPU s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (&(kind, concurrency), row) in configs.iter().zip(rows) {
+        let baseline = configs
+            .iter()
+            .position(|&(k, c)| k == Kind::Baseline && c == concurrency)
+            .map(|i| &rows[i]);
+        let (wall_ratio, cpu_ratio) = match (kind, baseline) {
+            (Kind::Crawl, Some(base)) => (
+                format!("{:.2}", row.wall / base.wall),
+                format!("{:.2}", row.cpu / base.cpu),
+            ),
+            _ => ("".to_owned(), "".to_owned()),
+        };
+        println!(
+            "| {} c={concurrency} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {:.1} | {wall_ratio} | {cpu_ratio} | {:.2} |",
+            kind.name(),
+            row.pages,
+            row.items,
+            row.wall,
+            row.pages / row.wall,
+            row.cpu,
+            row.rss,
+            row.site_cpu,
+        );
+    }
+    println!();
+}
+
+/// Warns when a run crawled another number of pages or items than the others.
+fn check_counts(pages: usize, configs: &[(Kind, usize)], results: &[Vec<Figures>]) {
+    let expected_items = 3 * pages as u64;
+    let reference = results.iter().flatten().next().map(|f| f.digest);
+    let mut ok = true;
+    for (&(kind, concurrency), runs) in configs.iter().zip(results) {
+        for (run, figures) in runs.iter().enumerate() {
+            let label = format!("{} c={concurrency} run {}", kind.name(), run + 1);
+            if figures.pages != pages as u64 || figures.items != expected_items {
+                ok = false;
+                println!(
+                    "WARNING: {label} crawled {} pages and {} items; the site has {pages} pages and {expected_items} items",
+                    figures.pages, figures.items
+                );
+            } else if Some(figures.digest) != reference {
+                ok = false;
+                println!("WARNING: {label} wrote other items than the first run");
+            }
+        }
+    }
+    if ok {
+        println!(
+            "Every run crawled all {pages} pages and wrote the same {expected_items} items (same lines, any order)."
+        );
+    }
+}
