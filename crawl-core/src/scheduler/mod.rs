@@ -1,5 +1,6 @@
 //! The scheduler: a priority queue of pending requests behind a duplicate filter.
 
+mod compact;
 mod dupefilter;
 mod fingerprint;
 mod queue;

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::compact::CompactRequest;
 use crate::Request;
 
 /// Order of requests that share a priority.
@@ -16,7 +17,7 @@ pub enum QueueOrder {
 /// Pending requests by priority: the highest priority pops first.
 pub struct PriorityQueue {
     order: QueueOrder,
-    by_priority: BTreeMap<i32, VecDeque<Request>>,
+    by_priority: BTreeMap<i32, VecDeque<CompactRequest>>,
     len: usize,
 }
 
@@ -32,8 +33,9 @@ impl PriorityQueue {
 
     /// Adds a request.
     pub fn push(&mut self, request: Request) {
+        let request = CompactRequest::pack(request);
         self.by_priority
-            .entry(request.priority)
+            .entry(request.priority())
             .or_default()
             .push_back(request);
         self.len += 1;
@@ -51,7 +53,7 @@ impl PriorityQueue {
             entry.remove();
         }
         self.len -= 1;
-        request
+        request.map(CompactRequest::unpack)
     }
 
     /// Number of pending requests.
