@@ -1,7 +1,10 @@
 //! Signals: async handlers called at each step of a crawl, on a spider (`#[on(signal)]`
 //! methods) or as free fns (`#[on(signal)] async fn`).
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+
+use futures::FutureExt;
 
 use crate::hook::Hook;
 use crate::{BoxError, BoxedItem, Crawler, Request, Response};
@@ -179,8 +182,19 @@ impl Signals {
     /// Calls every handler of the signal in turn and waits for each; errors are logged.
     pub async fn send(&self, signal: Signal<'_>, crawler: &Crawler) {
         for handler in &self.by_kind[signal.kind().index()] {
-            if let Err(error) = handler.handle(&signal, crawler).await {
-                tracing::error!(signal = ?signal.kind(), "Error caught on signal handler: {error:#}");
+            // A failing or panicking handler is logged; the crawl and the other handlers go on.
+            match AssertUnwindSafe(handler.handle(&signal, crawler))
+                .catch_unwind()
+                .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(signal = ?signal.kind(), "Error caught on signal handler: {error:#}");
+                }
+                Err(panic) => {
+                    let message = crate::error::panic_message(&*panic);
+                    tracing::error!(signal = ?signal.kind(), "Signal handler panicked: {message}");
+                }
             }
         }
     }

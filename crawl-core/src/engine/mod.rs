@@ -8,9 +8,11 @@ mod task;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use futures::FutureExt;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -18,7 +20,9 @@ use crate::feed::{FeedSpec, Feeds};
 use crate::pipeline::ItemFate;
 use crate::scheduler::{Enqueued, QueueOrder, Scheduler};
 use crate::signals::{Signal, SignalKind};
-use crate::{BoxedItem, Crawler, Error, Output, Request, Settings, Spider, SpiderArgs, Stats};
+use crate::{
+    BoxError, BoxedItem, Crawler, Error, Output, Request, Settings, Spider, SpiderArgs, Stats,
+};
 
 /// Request meta key: do not download before this Unix time, in seconds (retry backoff).
 pub const NOT_BEFORE_META: &str = "crawl_not_before";
@@ -248,7 +252,11 @@ impl Engine {
         self.tasks += 1;
         let events = self.sender.clone();
         tokio::spawn(async move {
-            work.await;
+            // A panic (in a pipeline or a handler) is logged; the task still counts as done.
+            if let Err(panic) = AssertUnwindSafe(work).catch_unwind().await {
+                let message = crate::error::panic_message(&*panic);
+                tracing::error!("A task of the crawl panicked: {message}");
+            }
             let _ = events.send(Event::TaskDone);
         });
     }
@@ -294,7 +302,17 @@ impl Engine {
                     );
                     self.track(async move {
                         let _permit = permits.acquire_owned().await;
-                        let fate = crawler.components().pipelines.process(item, &crawler).await;
+                        let pipelines = crawler.components().pipelines.process(item, &crawler);
+                        let fate = match AssertUnwindSafe(pipelines).catch_unwind().await {
+                            Ok(fate) => fate,
+                            Err(panic) => {
+                                let message = crate::error::panic_message(&*panic);
+                                ItemFate::Failed(
+                                    None,
+                                    BoxError::msg(format!("a pipeline panicked: {message}")),
+                                )
+                            }
+                        };
                         let _ = events.send(Event::ItemDone(fate));
                     });
                 }

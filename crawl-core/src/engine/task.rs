@@ -4,7 +4,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
@@ -22,11 +22,16 @@ pub(super) async fn process(
 ) {
     let callback = request.callback.clone();
     let described = format!("<{} {}>", request.method, request.url);
-    let result = crawler
-        .components()
-        .downloader
-        .download(request, &crawler)
-        .await;
+    let download = crawler.components().downloader.download(request, &crawler);
+    let result = match AssertUnwindSafe(download).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = crate::error::panic_message(&*panic);
+            DownloadResult::Failed(BoxError::msg(format!(
+                "a downloader middleware panicked: {message}"
+            )))
+        }
+    };
     let _ = events.send(Event::DownloadDone);
     match result {
         DownloadResult::Response(response) => {
@@ -119,11 +124,5 @@ async fn spider_error(crawler: &Crawler, url: &str, kind: &str, error: &BoxError
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        format!("callback panicked: {text}")
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        format!("callback panicked: {text}")
-    } else {
-        "callback panicked".to_owned()
-    }
+    format!("callback panicked: {}", crate::error::panic_message(panic))
 }

@@ -291,10 +291,13 @@ fn settings_fn(spider: &SpiderDef) -> TokenStream {
         if matches!(ty, "ComponentOrders" | "StringMap") {
             let name = known.map_or("", |k| k.name);
             let value = &setting.value;
-            return quote_spanned!(setting.value.span()=> settings.set(#name, #value)?;);
+            let target = quote!(settings);
+            return quote_spanned!(setting.value.span()=> #target.set(#name, #value)?;);
         }
         let value = setting_value(&setting.value, ty == "f64");
-        quote_spanned!(setting.value.span()=> settings.#key = #value;)
+        // `settings` keeps the call-site span (hygiene); the value keeps the user's.
+        let target = quote!(settings);
+        quote_spanned!(setting.value.span()=> #target.#key = #value;)
     });
     quote!(#(#assignments)* #private::std::result::Result::Ok(()))
 }
