@@ -156,7 +156,7 @@ impl Crawler {
     /// Schedules `request` as if a callback had yielded it (depth is kept as set).
     pub fn schedule(&self, request: Request) {
         // The engine outlives every handle's use; a send after it stopped has nobody to serve.
-        let _ = self.inner.events.send(Event::Schedule(request));
+        let _ = self.inner.events.send(Event::Schedule(Box::new(request)));
     }
 
     /// Closes the spider with `reason` as its `finish_reason`: no new downloads start,

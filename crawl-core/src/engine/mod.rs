@@ -24,21 +24,26 @@ use crate::{
     BoxError, BoxedItem, Crawler, Error, Output, Request, Settings, Spider, SpiderArgs, Stats,
 };
 
+/// How often buffered feed lines are pushed to their files during a crawl.
+const FEED_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+
 /// Request meta key: do not download before this Unix time, in seconds (retry backoff).
 pub const NOT_BEFORE_META: &str = "crawl_not_before";
 
 /// What tasks tell the engine loop.
 pub(crate) enum Event {
-    /// A callback or the start requests produced an output.
-    Output(Output),
+    /// A callback or the start requests produced outputs (those ready together).
+    Outputs(Vec<Output>),
     /// A download finished (successfully or not): its concurrency place is free.
     DownloadDone,
     /// A tracked task (a request's processing, a pipeline run, a handler) finished.
     TaskDone,
+    /// A request's processing finished with these last outputs.
+    Finished(Vec<Output>),
     /// The start requests are exhausted.
     StartDone,
-    /// User code or a middleware scheduled a request.
-    Schedule(Request),
+    /// User code or a middleware scheduled a request (boxed: rare, and large).
+    Schedule(Box<Request>),
     /// An item left the pipelines.
     ItemDone(ItemFate),
     /// Close the spider with a reason.
@@ -177,6 +182,7 @@ impl Engine {
             .await;
         self.start_requests();
         let mut progress = progress::Progress::new(&self.settings);
+        let mut flushed = Instant::now();
         loop {
             self.start_downloads();
             if self.tasks == 0 && (self.scheduler.is_empty() || self.closing.is_some()) {
@@ -195,7 +201,12 @@ impl Engine {
             while let Ok(event) = self.events.try_recv() {
                 self.handle(event);
             }
-            self.feeds.flush();
+            // Lines are written whole into the buffer; pushing them to the files a few times
+            // a second keeps a killed crawl's feed valid without a write call per page.
+            if flushed.elapsed() >= FEED_FLUSH_INTERVAL {
+                self.feeds.flush();
+                flushed = Instant::now();
+            }
         }
         let reason = self.closing.take().unwrap_or_else(|| "finished".to_owned());
         Ok(self.finish(reason, started).await)
@@ -224,7 +235,8 @@ impl Engine {
         let (crawler, events) = (self.crawler.clone(), self.sender.clone());
         self.tasks += 1;
         self.start = Some(tokio::spawn(async move {
-            task::drive(stream, None, "start_requests", &crawler, &events).await;
+            let last = task::drive(stream, None, "start_requests", &crawler, &events).await;
+            let _ = events.send(Event::Outputs(last));
             let _ = events.send(Event::StartDone);
         }));
     }
@@ -263,15 +275,25 @@ impl Engine {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Output(output) => self.handle_output(output),
+            Event::Outputs(outputs) => {
+                for output in outputs {
+                    self.handle_output(output);
+                }
+            }
             Event::DownloadDone => self.downloads -= 1,
             Event::TaskDone => self.tasks -= 1,
+            Event::Finished(outputs) => {
+                for output in outputs {
+                    self.handle_output(output);
+                }
+                self.tasks -= 1;
+            }
             Event::StartDone => {
                 if self.start.take().is_some() {
                     self.tasks -= 1;
                 }
             }
-            Event::Schedule(request) => self.schedule(request),
+            Event::Schedule(request) => self.schedule(*request),
             Event::ItemDone(fate) => self.item_done(fate),
             Event::Close(reason) => self.close(reason),
         }
@@ -389,7 +411,7 @@ impl Engine {
                 let wait = Duration::from_secs_f64(not_before - now);
                 self.track(async move {
                     tokio::time::sleep(wait).await;
-                    let _ = events.send(Event::Schedule(request));
+                    let _ = events.send(Event::Schedule(Box::new(request)));
                 });
                 return;
             }

@@ -13,6 +13,9 @@ use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
 use crate::signals::{Signal, SignalKind};
 use crate::{BoxError, Crawler, Output, OutputStream, Request, Spider};
 
+/// Most outputs sent to the engine in one event.
+const OUTPUT_BATCH: usize = 256;
+
 /// Downloads `request`, then feeds its response to the callback it names.
 pub(super) async fn process(
     crawler: Crawler,
@@ -61,10 +64,12 @@ pub(super) async fn process(
                     }
                 },
             };
-            drive(outputs, Some(&origin), &url, &crawler, &events).await;
+            let last = drive(outputs, Some(&origin), &url, &crawler, &events).await;
+            let _ = events.send(Event::Finished(last));
+            return;
         }
         DownloadResult::Reschedule(request) => {
-            let _ = events.send(Event::Schedule(request));
+            let _ = events.send(Event::Schedule(Box::new(request)));
         }
         DownloadResult::Failed(error) => match error.downcast_ref::<IgnoreRequest>() {
             Some(ignored) => tracing::debug!("Ignoring {described}: {}", ignored.0),
@@ -80,34 +85,49 @@ fn finish(events: &UnboundedSender<Event>) {
 
 /// Polls a callback's stream to its end, forwarding outputs and reporting errors and panics
 /// (a panic ends that callback only). Spider middlewares may replace an error by outputs.
+/// Returns the last outputs, not yet sent.
 pub(super) async fn drive(
     stream: OutputStream,
     origin: Option<&Arc<Origin>>,
     url: &str,
     crawler: &Crawler,
     events: &UnboundedSender<Event>,
-) {
-    let mut stream = AssertUnwindSafe(stream).catch_unwind();
-    while let Some(next) = stream.next().await {
-        let (kind, error) = match next {
-            Ok(Output::Error(error)) => (kind_of(&error), error),
-            Ok(output) => {
-                let _ = events.send(Event::Output(output));
-                continue;
+) -> Vec<Output> {
+    // Outputs ready together travel as one event: one wake-up of the engine per batch. The
+    // last batch is returned unsent, to travel with the task's end.
+    let mut chunks = AssertUnwindSafe(stream)
+        .catch_unwind()
+        .ready_chunks(OUTPUT_BATCH);
+    let mut held: Vec<Output> = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        if !held.is_empty() {
+            let _ = events.send(Event::Outputs(std::mem::take(&mut held)));
+        }
+        for next in chunk {
+            let (kind, error) = match next {
+                Ok(Output::Error(error)) => (kind_of(&error), error),
+                Ok(output) => {
+                    held.push(output);
+                    continue;
+                }
+                Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
+            };
+            if !held.is_empty() {
+                let _ = events.send(Event::Outputs(std::mem::take(&mut held)));
             }
-            Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
-        };
-        let replacement = origin.and_then(|origin| {
-            crawler
-                .components()
-                .spider
-                .exception(origin, &error, crawler)
-        });
-        match replacement {
-            Some(outputs) => Box::pin(drive(outputs, None, url, crawler, events)).await,
-            None => spider_error(crawler, url, kind, &error).await,
+            let replacement = origin.and_then(|origin| {
+                crawler
+                    .components()
+                    .spider
+                    .exception(origin, &error, crawler)
+            });
+            match replacement {
+                Some(outputs) => held = Box::pin(drive(outputs, None, url, crawler, events)).await,
+                None => spider_error(crawler, url, kind, &error).await,
+            }
         }
     }
+    held
 }
 
 /// Logs and counts a failed or panicking callback, and tells the `spider_error` handlers;

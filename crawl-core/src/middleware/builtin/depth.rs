@@ -36,6 +36,7 @@ impl SpiderMiddleware for Depth {
         let (limit, priority, verbose) = (self.limit, self.priority, self.verbose);
         let stats = crawler.stats().clone();
         let depth = origin.depth + 1;
+        let mut recorded = false;
         Box::pin(outputs.filter_map(move |output| {
             let kept = match output {
                 Output::Request(mut request) => {
@@ -45,7 +46,11 @@ impl SpiderMiddleware for Depth {
                         None
                     } else {
                         request.priority -= depth as i32 * priority;
-                        stats.max("request_depth_max", i64::from(depth));
+                        // Every request of one response has the same depth: record it once.
+                        if !recorded {
+                            recorded = true;
+                            stats.max("request_depth_max", i64::from(depth));
+                        }
                         if verbose {
                             stats.inc(format!("request_depth_count/{depth}"));
                         }
