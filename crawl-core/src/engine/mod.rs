@@ -344,53 +344,58 @@ impl Engine {
         }
     }
 
+    /// Sends a signal built from `payload` in a tracked task, if anybody listens.
+    fn signal_later<T: Send + Sync + 'static>(
+        &mut self,
+        kind: SignalKind,
+        payload: T,
+        signal: for<'a> fn(&'a T) -> Signal<'a>,
+    ) {
+        if !self.crawler.components().signals.has(kind) {
+            return;
+        }
+        let crawler = self.crawler.clone();
+        self.track(async move {
+            crawler
+                .components()
+                .signals
+                .send(signal(&payload), &crawler)
+                .await;
+        });
+    }
+
     fn item_done(&mut self, fate: ItemFate) {
-        let signals = &self.crawler.components().signals;
         match fate {
             ItemFate::Scraped(item) => {
                 self.stats.inc("item_scraped_count");
                 tracing::debug!(item = ?item, "Scraped item");
                 self.feeds.write(&item, &self.stats);
-                if signals.has(SignalKind::ItemScraped) {
-                    let crawler = self.crawler.clone();
-                    self.track(async move {
-                        let signals = &crawler.components().signals;
-                        signals
-                            .send(Signal::ItemScraped { item: &item }, &crawler)
-                            .await;
-                    });
-                }
+                self.signal_later(SignalKind::ItemScraped, item, |item| Signal::ItemScraped {
+                    item,
+                });
             }
             ItemFate::Dropped(item, reason) => {
                 self.stats.inc("item_dropped_count");
                 self.stats
                     .inc(format!("item_dropped_reasons_count/{reason}"));
                 tracing::debug!(reason, item = ?item, "Dropped item");
-                if signals.has(SignalKind::ItemDropped) {
-                    let crawler = self.crawler.clone();
-                    self.track(async move {
-                        let signal = Signal::ItemDropped {
-                            item: item.as_ref(),
-                            reason: &reason,
-                        };
-                        crawler.components().signals.send(signal, &crawler).await;
-                    });
-                }
+                self.signal_later(SignalKind::ItemDropped, (item, reason), |(item, reason)| {
+                    Signal::ItemDropped {
+                        item: item.as_ref(),
+                        reason,
+                    }
+                });
             }
             ItemFate::Failed(item, error) => {
                 self.stats.inc("item_error_count");
                 let what = item.as_ref().map_or("an item", BoxedItem::type_name);
                 tracing::error!("Error processing {what}: {error:#}");
-                if signals.has(SignalKind::ItemError) {
-                    let crawler = self.crawler.clone();
-                    self.track(async move {
-                        let signal = Signal::ItemError {
-                            item: item.as_ref(),
-                            error: &error,
-                        };
-                        crawler.components().signals.send(signal, &crawler).await;
-                    });
-                }
+                self.signal_later(SignalKind::ItemError, (item, error), |(item, error)| {
+                    Signal::ItemError {
+                        item: item.as_ref(),
+                        error,
+                    }
+                });
             }
         }
     }
@@ -418,30 +423,24 @@ impl Engine {
             request.meta.remove(NOT_BEFORE_META);
         }
         let signals = &self.crawler.components().signals;
-        let (scheduled, dropped) = (
-            signals.has(SignalKind::RequestScheduled),
-            signals.has(SignalKind::RequestDropped),
-        );
-        let copy = (scheduled || dropped).then(|| request.clone());
+        let listened =
+            signals.has(SignalKind::RequestScheduled) || signals.has(SignalKind::RequestDropped);
+        let copy = listened.then(|| request.clone());
         match self.scheduler.enqueue(request) {
             Enqueued::Queued => {
                 self.stats.inc("scheduler/enqueued");
                 self.stats.inc("scheduler/enqueued/memory");
-                if let (true, Some(request)) = (scheduled, copy) {
-                    let crawler = self.crawler.clone();
-                    self.track(async move {
-                        let signal = Signal::RequestScheduled { request: &request };
-                        crawler.components().signals.send(signal, &crawler).await;
+                if let Some(request) = copy {
+                    self.signal_later(SignalKind::RequestScheduled, request, |request| {
+                        Signal::RequestScheduled { request }
                     });
                 }
             }
             Enqueued::Duplicate => {
                 self.stats.inc("dupefilter/filtered");
-                if let (true, Some(request)) = (dropped, copy) {
-                    let crawler = self.crawler.clone();
-                    self.track(async move {
-                        let signal = Signal::RequestDropped { request: &request };
-                        crawler.components().signals.send(signal, &crawler).await;
+                if let Some(request) = copy {
+                    self.signal_later(SignalKind::RequestDropped, request, |request| {
+                        Signal::RequestDropped { request }
                     });
                 }
             }
