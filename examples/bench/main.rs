@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Subcommands (the harness re-executes itself with them):
-//! - `serve [--pages N] [--port P]`: the synthetic site; prints its port on stdout.
+//! - `serve [--pages N] [--port P] [--heavy]`: the synthetic site; prints its port on stdout.
 //! - `crawl ARGS...`: crawl's command line (`crawl bench_spider -a start_url=URL -O FILE ...`).
 //! - `baseline --start URL --concurrency N --out FILE`: the baseline crawler.
 //! - `measure SUBCOMMAND ARGS...`: runs `SUBCOMMAND` in a child and prints its figures.
@@ -50,14 +50,21 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "
-usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE]
-       bench serve [--pages N] [--port P]
+usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy]
+       bench serve [--pages N] [--port P] [--heavy]
 
 Crawls a synthetic site of N pages (default 20000) with crawl and with a tokio + reqwest +
 scraper baseline, at each concurrency (default 32,128), N runs each (default 3), every run in
 its own process, and prints the median figures as a markdown table (and writes them to
-FILE as JSON with --json).
+FILE as JSON with --json). --heavy serves pages of about 1.5 MB with 3,000 links each
+(default 300 pages).
 ";
+
+/// Takes the value-less `--heavy` flag out of `args`.
+fn take_heavy(args: &[OsString]) -> (bool, Vec<OsString>) {
+    let rest: Vec<OsString> = args.iter().filter(|a| *a != "--heavy").cloned().collect();
+    (rest.len() != args.len(), rest)
+}
 
 /// `--name value` flags into pairs; anything else is an error.
 fn flags(args: &[OsString]) -> anyhow::Result<Vec<(String, String)>> {
@@ -81,15 +88,16 @@ fn flags(args: &[OsString]) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 fn serve_command(args: &[OsString]) -> anyhow::Result<()> {
-    let (mut pages, mut port) = (20_000, 0);
-    for (name, value) in flags(args)? {
+    let (heavy, args) = take_heavy(args);
+    let (mut pages, mut port) = (if heavy { 300 } else { 20_000 }, 0);
+    for (name, value) in flags(&args)? {
         match name.as_str() {
             "pages" => pages = value.parse()?,
             "port" => port = value.parse()?,
             _ => bail!("unknown flag `--{name}`"),
         }
     }
-    site::serve(pages, port)
+    site::serve(pages, port, heavy)
 }
 
 /// Runs crawl's own command line (as the generated `main` would) and prints the page count.
@@ -147,9 +155,10 @@ impl Drop for ServerGuard {
 }
 
 /// Starts `bench serve` and reads the port it prints.
-fn start_server(pages: usize) -> anyhow::Result<(ServerGuard, u16)> {
+fn start_server(pages: usize, heavy: bool) -> anyhow::Result<(ServerGuard, u16)> {
     let child = Command::new(std::env::current_exe()?)
         .args(["serve", "--pages", &pages.to_string()])
+        .args(heavy.then_some("--heavy"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -183,9 +192,11 @@ impl Kind {
 }
 
 fn harness(args: &[OsString]) -> anyhow::Result<()> {
-    let (mut pages, mut runs, mut levels) = (20_000usize, 3usize, vec![32usize, 128]);
+    let (heavy, args) = take_heavy(args);
+    let pages_default = if heavy { 300 } else { 20_000 };
+    let (mut pages, mut runs, mut levels) = (pages_default, 3usize, vec![32usize, 128]);
     let mut json = None;
-    for (name, value) in flags(args)? {
+    for (name, value) in flags(&args)? {
         match name.as_str() {
             "pages" => pages = value.parse()?,
             "runs" => runs = value.parse::<usize>()?.max(1),
@@ -200,14 +211,15 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         }
     }
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    eprintln!("bench: {pages} pages, {runs} runs per configuration, {cores} cores");
+    let mode = if heavy { " (heavy pages)" } else { "" };
+    eprintln!("bench: {pages} pages{mode}, {runs} runs per configuration, {cores} cores");
     let load = load_average();
     if load > 0.5 {
         eprintln!(
             "bench: warning: load average is {load:.2} before starting: other processes share the cores, so figures will be noisy"
         );
     }
-    let (server, port) = start_server(pages)?;
+    let (server, port) = start_server(pages, heavy)?;
     let start = format!("http://127.0.0.1:{port}/");
     let dir = tempfile::tempdir()?;
     let configs: Vec<(Kind, usize)> = levels
@@ -242,7 +254,7 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         }
     }
     let rows: Vec<Row> = results.iter().map(|r| summarize(r)).collect();
-    print_table(pages, runs, &configs, &rows);
+    print_table(pages, heavy, runs, &configs, &rows);
     if let Some(path) = json {
         write_json(Path::new(&path), &configs, &rows)?;
     }
@@ -391,10 +403,15 @@ fn write_json(path: &Path, configs: &[(Kind, usize)], rows: &[Row]) -> anyhow::R
     Ok(())
 }
 
-fn print_table(pages: usize, runs: usize, configs: &[(Kind, usize)], rows: &[Row]) {
+fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)], rows: &[Row]) {
     println!();
+    let mode = if heavy {
+        " (heavy: ~1.5 MB and ~3,000 links a page)"
+    } else {
+        ""
+    };
     println!(
-        "Synthetic site: {pages} pages; median of {runs} run(s); CPU = user + sys of the crawler's process; site CPU = the server's."
+        "Synthetic site: {pages} pages{mode}; median of {runs} run(s); CPU = user + sys of the crawler's process; site CPU = the server's."
     );
     println!();
     println!("| configuration | pages | items | wall s | pages/s | CPU s | peak RSS MiB | wall / baseline | CPU / baseline | site CPU s |");

@@ -6,6 +6,10 @@
 //! of each quote, then "next" (`i + 1`), the two children of a binary tree (`2i + 1`,
 //! `2i + 2`) and one more. "next" makes every page reachable from `/`; the tree keeps the
 //! frontier wide from the start, so every concurrency level is used.
+//!
+//! With `--heavy`, each page also carries a block of 3,000 more links to pages of the site
+//! (about 1.5 MB of HTML a page). The blocks are 16 shared bodies, rendered once; a page is
+//! put together from its own parts and its block on each request.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -236,23 +240,80 @@ pub fn render(i: usize, pages: usize) -> String {
     html
 }
 
-/// Every page, rendered once.
+/// How many distinct link blocks heavy pages share (page `i` gets block `i % HEAVY_BLOCKS`),
+/// so the site keeps about 24 MB of them rather than 1.5 MB per page.
+const HEAVY_BLOCKS: usize = 16;
+/// Links in each heavy block.
+const HEAVY_LINKS: usize = 3_000;
+
+/// Heavy mode's block of links: `HEAVY_LINKS` list entries of about 500 bytes, each an
+/// `<a href>` to a page of the site and a line of text, about 1.5 MB in all. No `div.quote`
+/// and no `a.tag` in it, so the items stay the same.
+fn heavy_block(block: usize, pages: usize) -> String {
+    let mut html = String::with_capacity(1_600_000);
+    html.push_str("        <h2>More pages</h2>\n        <ul class=\"more\">\n");
+    for j in 0..HEAVY_LINKS {
+        let seed = mix((block as u64) << 32 | j as u64);
+        let target = page_path((seed % pages as u64) as usize);
+        let _ = write!(html, "          <li><a href=\"{target}\">");
+        words(&mut html, seed, 8);
+        html.push_str("</a> <span class=\"desc\">");
+        words(&mut html, mix(seed), 52);
+        html.push_str("</span></li>\n");
+    }
+    html.push_str("        </ul>\n");
+    html
+}
+
+/// Every page, rendered once (in heavy mode, each page's own parts and the shared blocks,
+/// put together on request).
 pub struct Site {
-    pages: Vec<Bytes>,
+    /// Each page's HTML; in heavy mode split where its link block goes.
+    pages: Vec<(Bytes, Bytes)>,
+    /// Heavy mode's link blocks; empty otherwise.
+    blocks: Vec<Bytes>,
 }
 
 impl Site {
-    /// Renders `pages` pages.
-    pub fn generate(pages: usize) -> Site {
+    /// Renders `pages` pages; `heavy` adds a block of `HEAVY_LINKS` links to each.
+    pub fn generate(pages: usize, heavy: bool) -> Site {
         let pages = pages.max(1);
-        Site {
-            pages: (0..pages).map(|i| Bytes::from(render(i, pages))).collect(),
-        }
+        let blocks: Vec<Bytes> = if heavy {
+            (0..HEAVY_BLOCKS)
+                .map(|b| Bytes::from(heavy_block(b, pages)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let pages = (0..pages)
+            .map(|i| {
+                let html = render(i, pages);
+                if heavy {
+                    // Before the end of the right-hand column.
+                    let at = html
+                        .rfind("      </div>\n    </div>\n  </div>\n  <footer")
+                        .unwrap_or(html.len());
+                    let bytes = Bytes::from(html);
+                    (bytes.slice(..at), bytes.slice(at..))
+                } else {
+                    (Bytes::from(html), Bytes::new())
+                }
+            })
+            .collect();
+        Site { pages, blocks }
+    }
+
+    fn block(&self, index: usize) -> Option<&Bytes> {
+        self.blocks.get(index % self.blocks.len().max(1))
     }
 
     /// Total bytes of HTML.
     pub fn total_bytes(&self) -> usize {
-        self.pages.iter().map(Bytes::len).sum()
+        self.pages
+            .iter()
+            .enumerate()
+            .map(|(i, (head, tail))| head.len() + tail.len() + self.block(i).map_or(0, Bytes::len))
+            .sum()
     }
 
     fn page(&self, path: &str) -> Option<Bytes> {
@@ -264,7 +325,17 @@ impl Site {
                 .ok()
                 .filter(|&i| i > 0)?,
         };
-        self.pages.get(index).cloned()
+        let (head, tail) = self.pages.get(index)?;
+        Some(match self.block(index) {
+            None => head.clone(),
+            Some(block) => {
+                let mut body = Vec::with_capacity(head.len() + block.len() + tail.len());
+                body.extend_from_slice(head);
+                body.extend_from_slice(block);
+                body.extend_from_slice(tail);
+                Bytes::from(body)
+            }
+        })
     }
 }
 
@@ -282,14 +353,14 @@ async fn handle(State(site): State<Arc<Site>>, uri: Uri) -> Response {
     }
 }
 
-/// `bench serve --pages N [--port P]`: renders the site, prints the port on stdout, serves
-/// until killed.
-pub fn serve(pages: usize, port: u16) -> anyhow::Result<()> {
+/// `bench serve --pages N [--port P] [--heavy]`: renders the site, prints the port on stdout,
+/// serves until killed.
+pub fn serve(pages: usize, port: u16, heavy: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let site = Arc::new(Site::generate(pages));
+        let site = Arc::new(Site::generate(pages, heavy));
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let port = listener.local_addr()?.port();

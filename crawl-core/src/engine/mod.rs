@@ -24,6 +24,9 @@ use crate::{
     BoxError, BoxedItem, Crawler, Error, Output, Request, Settings, Spider, SpiderArgs, Stats,
 };
 
+/// Most batches of callback outputs waiting for the engine; past it, callbacks wait.
+const OUTPUT_QUEUE: usize = 32;
+
 /// How often buffered feed lines are pushed to their files during a crawl.
 const FEED_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
@@ -32,8 +35,6 @@ pub const NOT_BEFORE_META: &str = "crawl_not_before";
 
 /// What tasks tell the engine loop.
 pub(crate) enum Event {
-    /// A callback or the start requests produced outputs (those ready together).
-    Outputs(Vec<Output>),
     /// A download finished (successfully or not): its concurrency place is free.
     DownloadDone,
     /// A tracked task (a request's processing, a pipeline run, a handler) finished.
@@ -85,6 +86,7 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
     let settings = Arc::new(options.settings);
     let stats = Stats::default();
     let (sender, events) = mpsc::unbounded_channel();
+    let (output_sender, outputs) = mpsc::channel(OUTPUT_QUEUE);
     let crawler = Crawler::new(
         meta,
         settings.clone(),
@@ -116,6 +118,8 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         feeds,
         events,
         sender,
+        outputs,
+        output_sender,
         downloads: 0,
         tasks: 0,
         start: None,
@@ -147,6 +151,9 @@ struct Engine {
     feeds: Feeds,
     events: mpsc::UnboundedReceiver<Event>,
     sender: mpsc::UnboundedSender<Event>,
+    /// Callback outputs: bounded, so callbacks wait for a lagging engine.
+    outputs: mpsc::Receiver<Vec<Output>>,
+    output_sender: mpsc::Sender<Vec<Output>>,
     item_permits: Arc<Semaphore>,
     /// Downloads in flight (bounded by `CONCURRENT_REQUESTS`).
     downloads: usize,
@@ -184,6 +191,8 @@ impl Engine {
         let mut progress = progress::Progress::new(&self.settings);
         let mut flushed = Instant::now();
         loop {
+            // Outputs a finished task sent before its end are all queued by now.
+            self.drain();
             self.start_downloads();
             if self.tasks == 0 && (self.scheduler.is_empty() || self.closing.is_some()) {
                 if self.closing.is_some() || !self.idle().await {
@@ -196,11 +205,10 @@ impl Engine {
                     Some(event) => self.handle(event),
                     None => unreachable!("the engine holds a sender"),
                 },
+                Some(batch) = self.outputs.recv() => self.handle_outputs(batch),
                 () = progress.tick() => progress.log(&self.stats),
             }
-            while let Ok(event) = self.events.try_recv() {
-                self.handle(event);
-            }
+            self.drain();
             // Lines are written whole into the buffer; pushing them to the files a few times
             // a second keeps a killed crawl's feed valid without a write call per page.
             if flushed.elapsed() >= FEED_FLUSH_INTERVAL {
@@ -219,9 +227,7 @@ impl Engine {
             return false;
         }
         signals.send(Signal::SpiderIdle, &self.crawler).await;
-        while let Ok(event) = self.events.try_recv() {
-            self.handle(event);
-        }
+        self.drain();
         self.tasks > 0 || !self.scheduler.is_empty()
     }
 
@@ -233,10 +239,11 @@ impl Engine {
             .spider
             .start(stream, &self.crawler);
         let (crawler, events) = (self.crawler.clone(), self.sender.clone());
+        let outputs = self.output_sender.clone();
         self.tasks += 1;
         self.start = Some(tokio::spawn(async move {
-            let last = task::drive(stream, None, "start_requests", &crawler, &events).await;
-            let _ = events.send(Event::Outputs(last));
+            let last = task::drive(stream, None, "start_requests", &crawler, &outputs).await;
+            let _ = outputs.send(last).await;
             let _ = events.send(Event::StartDone);
         }));
     }
@@ -255,6 +262,7 @@ impl Engine {
                 self.spider.clone(),
                 request,
                 self.sender.clone(),
+                self.output_sender.clone(),
             ));
         }
     }
@@ -275,17 +283,10 @@ impl Engine {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Outputs(outputs) => {
-                for output in outputs {
-                    self.handle_output(output);
-                }
-            }
             Event::DownloadDone => self.downloads -= 1,
             Event::TaskDone => self.tasks -= 1,
             Event::Finished(outputs) => {
-                for output in outputs {
-                    self.handle_output(output);
-                }
+                self.handle_outputs(outputs);
                 self.tasks -= 1;
             }
             Event::StartDone => {
@@ -296,6 +297,25 @@ impl Engine {
             Event::Schedule(request) => self.schedule(*request),
             Event::ItemDone(fate) => self.item_done(fate),
             Event::Close(reason) => self.close(reason),
+        }
+    }
+
+    /// Handles every event and output already queued, without waiting.
+    fn drain(&mut self) {
+        loop {
+            if let Ok(event) = self.events.try_recv() {
+                self.handle(event);
+            } else if let Ok(batch) = self.outputs.try_recv() {
+                self.handle_outputs(batch);
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn handle_outputs(&mut self, batch: Vec<Output>) {
+        for output in batch {
+            self.handle_output(output);
         }
     }
 

@@ -5,7 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures::{FutureExt, StreamExt};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{Sender, UnboundedSender};
 
 use super::Event;
 use crate::error::kind_of;
@@ -22,6 +22,7 @@ pub(super) async fn process(
     spider: Arc<dyn Spider>,
     request: Request,
     events: UnboundedSender<Event>,
+    output_sender: Sender<Vec<Output>>,
 ) {
     let callback = request.callback.clone();
     let described = format!("<{} {}>", request.method, request.url);
@@ -64,7 +65,7 @@ pub(super) async fn process(
                     }
                 },
             };
-            let last = drive(outputs, Some(&origin), &url, &crawler, &events).await;
+            let last = drive(outputs, Some(&origin), &url, &crawler, &output_sender).await;
             let _ = events.send(Event::Finished(last));
             return;
         }
@@ -83,7 +84,8 @@ fn finish(events: &UnboundedSender<Event>) {
     let _ = events.send(Event::TaskDone);
 }
 
-/// Polls a callback's stream to its end, forwarding outputs and reporting errors and panics
+/// Polls a callback's stream to its end, forwarding outputs (through a bounded channel, so a
+/// callback waits when the engine lags: memory stays bounded) and reporting errors and panics
 /// (a panic ends that callback only). Spider middlewares may replace an error by outputs.
 /// Returns the last outputs, not yet sent.
 pub(super) async fn drive(
@@ -91,7 +93,7 @@ pub(super) async fn drive(
     origin: Option<&Arc<Origin>>,
     url: &str,
     crawler: &Crawler,
-    events: &UnboundedSender<Event>,
+    outputs: &Sender<Vec<Output>>,
 ) -> Vec<Output> {
     // Outputs ready together travel as one event: one wake-up of the engine per batch. The
     // last batch is returned unsent, to travel with the task's end.
@@ -101,7 +103,7 @@ pub(super) async fn drive(
     let mut held: Vec<Output> = Vec::new();
     while let Some(chunk) = chunks.next().await {
         if !held.is_empty() {
-            let _ = events.send(Event::Outputs(std::mem::take(&mut held)));
+            let _ = outputs.send(std::mem::take(&mut held)).await;
         }
         for next in chunk {
             let (kind, error) = match next {
@@ -113,7 +115,7 @@ pub(super) async fn drive(
                 Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
             };
             if !held.is_empty() {
-                let _ = events.send(Event::Outputs(std::mem::take(&mut held)));
+                let _ = outputs.send(std::mem::take(&mut held)).await;
             }
             let replacement = origin.and_then(|origin| {
                 crawler
@@ -122,7 +124,9 @@ pub(super) async fn drive(
                     .exception(origin, &error, crawler)
             });
             match replacement {
-                Some(outputs) => held = Box::pin(drive(outputs, None, url, crawler, events)).await,
+                Some(replacement) => {
+                    held = Box::pin(drive(replacement, None, url, crawler, outputs)).await
+                }
                 None => spider_error(crawler, url, kind, &error).await,
             }
         }
