@@ -1,5 +1,6 @@
 //! Responses: status, headers, the body as shared bytes, decoded text and selectors.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -14,6 +15,9 @@ mod charset;
 /// Pages above this size are parsed on a thread allowed to block, so they do not stall
 /// the downloads sharing the runtime's worker.
 const BLOCKING_PARSE_THRESHOLD: usize = 256 * 1024;
+
+/// Large pages being parsed with `block_in_place` right now.
+static BLOCKING_PARSES: AtomicUsize = AtomicUsize::new(0);
 
 /// A downloaded response, handed to a spider callback.
 pub struct Response {
@@ -79,9 +83,18 @@ impl Response {
     pub fn document(&self) -> &Arc<Document> {
         self.document.get_or_init(|| {
             let parse = || Document::parse(self.text());
-            if self.body.len() >= BLOCKING_PARSE_THRESHOLD && can_block_in_place() {
-                tokio::task::block_in_place(parse)
+            if self.body.len() < BLOCKING_PARSE_THRESHOLD || !can_block_in_place() {
+                return parse();
+            }
+            // At most one blocking parse per core: each moves the worker's other tasks to a
+            // new thread, and unbounded threads would each grow their own allocator arena.
+            let cores = std::thread::available_parallelism().map_or(2, usize::from);
+            if BLOCKING_PARSES.fetch_add(1, Ordering::SeqCst) < cores {
+                let document = tokio::task::block_in_place(parse);
+                BLOCKING_PARSES.fetch_sub(1, Ordering::SeqCst);
+                document
             } else {
+                BLOCKING_PARSES.fetch_sub(1, Ordering::SeqCst);
                 parse()
             }
         })
