@@ -64,3 +64,44 @@ async fn first_ctrl_c_stops_gracefully_and_closes_the_feed() {
     );
     assert_eq!(items.len(), requested);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_ctrl_c_stops_at_once() {
+    let site = DemoSite::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("visits.jsonl");
+    // Pages take 20 s, so the graceful stop cannot end before the second signal.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slow_crawl"))
+        .args([
+            "-a",
+            &format!("start_url={}", site.url("/")),
+            "-a",
+            "ms=20000",
+        ])
+        .args(["-O", &feed.display().to_string()])
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = stderr.lines().map_while(Result::ok);
+    let mut seen = Vec::new();
+    read_until(&mut lines, "pages/min), scraped", &mut seen);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    read_until(&mut lines, "shutting down gracefully", &mut seen);
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    read_until(&mut lines, "forcing unclean shutdown", &mut seen);
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(130), "{}", seen.join("\n"));
+    // It did not wait for the 20-second pages.
+    assert!(std::fs::read_to_string(&feed).unwrap().is_empty());
+}

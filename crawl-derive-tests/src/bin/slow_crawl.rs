@@ -12,13 +12,15 @@ struct Slow;
 
 #[spider(
     name = "slow",
+    args = ["ms"],
     settings(concurrent_requests = 2, logstats_interval = 0.2)
 )]
 impl Slow {
     async fn start_requests(&self, crawler: &Crawler) {
+        let ms: u64 = crawler.args().parse("ms")?.unwrap_or(300);
         for page in 0..40 {
             yield_!(Request::new(
-                crawler.start_urls()[0].join(&format!("/slow?ms=300&page={page}"))?
+                crawler.start_urls()[0].join(&format!("/slow?ms={ms}&page={page}"))?
             ));
         }
     }
