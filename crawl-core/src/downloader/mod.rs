@@ -58,14 +58,14 @@ impl Downloader {
     }
 
     /// The slot key of `request`: its `download_slot` meta, else its host.
-    pub fn slot_key(request: &Request) -> String {
+    pub fn slot_key(request: &Request) -> &str {
         match request
             .meta
             .get(DOWNLOAD_SLOT_META)
             .and_then(|v| v.as_str())
         {
-            Some(key) => key.to_owned(),
-            None => request.url.host_str().unwrap_or_default().to_owned(),
+            Some(key) => key,
+            None => request.url.host_str().unwrap_or_default(),
         }
     }
 
@@ -77,7 +77,7 @@ impl Downloader {
     /// Downloads `request` in its slot and counts it in the stats; on failure the request
     /// comes back with the error, for the middlewares' `process_exception`.
     pub async fn fetch(&self, request: Request) -> Result<Response, (Request, Error)> {
-        let slot = self.slots.get(&Self::slot_key(&request));
+        let slot = self.slots.get(Self::slot_key(&request));
         let _permit = slot.acquire().await;
         self.stats.inc("downloader/request_count");
         let method_key: std::borrow::Cow<'static, str> = match request.method {

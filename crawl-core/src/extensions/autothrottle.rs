@@ -77,7 +77,7 @@ impl AutoThrottle {
             return;
         };
         let key = Downloader::slot_key(&response.request);
-        let Some(slot) = crawler.downloader().slots().existing(&key) else {
+        let Some(slot) = crawler.downloader().slots().existing(key) else {
             return;
         };
         if !slot.throttled() {
