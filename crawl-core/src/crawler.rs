@@ -153,15 +153,20 @@ impl Crawler {
         )
     }
 
+    /// Tells the engine loop about `event`.
+    pub(crate) fn send_event(&self, event: Event) {
+        // The engine outlives every handle's use; a send after it stopped has nobody to serve.
+        let _ = self.inner.events.send(event);
+    }
+
     /// Schedules `request` as if a callback had yielded it (depth is kept as set).
     pub fn schedule(&self, request: Request) {
-        // The engine outlives every handle's use; a send after it stopped has nobody to serve.
-        let _ = self.inner.events.send(Event::Schedule(Box::new(request)));
+        self.send_event(Event::Schedule(Box::new(request)));
     }
 
     /// Closes the spider with `reason` as its `finish_reason`: no new downloads start,
     /// those in flight finish.
     pub fn close_spider(&self, reason: &str) {
-        let _ = self.inner.events.send(Event::Close(reason.to_owned()));
+        self.send_event(Event::Close(reason.to_owned()));
     }
 }

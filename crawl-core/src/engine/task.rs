@@ -5,28 +5,28 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures::{FutureExt, StreamExt};
-use tokio::sync::mpsc::{Sender, UnboundedSender};
 
-use super::Event;
+use super::shared::Shared;
 use crate::error::kind_of;
 use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
 use crate::signals::{Signal, SignalKind};
-use crate::{BoxError, Crawler, Output, OutputStream, Request, Spider};
+use crate::{BoxError, Crawler, Output, OutputStream, Request};
 
 /// Most outputs sent to the engine in one event.
 const OUTPUT_BATCH: usize = 256;
 
 /// Downloads `request`, then feeds its response to the callback it names.
-pub(super) async fn process(
-    crawler: Crawler,
-    spider: Arc<dyn Spider>,
-    request: Request,
-    events: UnboundedSender<Event>,
-    output_sender: Sender<Vec<Output>>,
-) {
+pub(super) async fn process(shared: Arc<Shared>, request: Request) {
+    let last = respond(&shared, request).await;
+    shared.task_done(last);
+}
+
+/// The work of [`process`]; returns the last outputs, handled with the task's end.
+async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
+    let crawler = &shared.crawler;
     let callback = request.callback.clone();
     let described = format!("<{} {}>", request.method, request.url);
-    let download = crawler.components().downloader.download(request, &crawler);
+    let download = crawler.components().downloader.download(request, crawler);
     let result = match AssertUnwindSafe(download).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
@@ -36,74 +36,70 @@ pub(super) async fn process(
             )))
         }
     };
-    let _ = events.send(Event::DownloadDone);
-    match result {
-        DownloadResult::Response(response) => {
-            crawler.stats().inc("response_received_count");
-            tracing::debug!(status = response.status.as_u16(), "Crawled {described}");
-            let components = crawler.components();
-            if components.signals.has(SignalKind::ResponseReceived) {
-                let signal = Signal::ResponseReceived {
-                    response: &response,
-                };
-                components.signals.send(signal, &crawler).await;
+    shared.download_done();
+    let response = match result {
+        DownloadResult::Response(response) => response,
+        DownloadResult::Reschedule(request) => return vec![Output::Request(request)],
+        DownloadResult::Failed(error) => {
+            match error.downcast_ref::<IgnoreRequest>() {
+                Some(ignored) => tracing::debug!("Ignoring {described}: {}", ignored.0),
+                None => tracing::error!("Error downloading {described}: {error:#}"),
             }
-            let chain = &components.spider;
-            let origin = Arc::new(Origin::of(&response));
-            let url = response.url.to_string();
-            let outputs = match chain.input(&response, &crawler) {
-                Ok(()) => chain.output(
-                    &origin,
-                    spider.call(&callback, response, crawler.clone()),
-                    &crawler,
-                ),
-                Err(error) => match chain.exception(&origin, &error, &crawler) {
-                    Some(outputs) => outputs,
-                    None => {
-                        spider_error(&crawler, &url, kind_of(&error), &error).await;
-                        return finish(&events);
-                    }
-                },
-            };
-            let last = drive(outputs, Some(&origin), &url, &crawler, &output_sender).await;
-            let _ = events.send(Event::Finished(last));
-            return;
+            return Vec::new();
         }
-        DownloadResult::Reschedule(request) => {
-            let _ = events.send(Event::Schedule(Box::new(request)));
-        }
-        DownloadResult::Failed(error) => match error.downcast_ref::<IgnoreRequest>() {
-            Some(ignored) => tracing::debug!("Ignoring {described}: {}", ignored.0),
-            None => tracing::error!("Error downloading {described}: {error:#}"),
-        },
+    };
+    crawler.stats().inc("response_received_count");
+    tracing::debug!(status = response.status.as_u16(), "Crawled {described}");
+    let components = crawler.components();
+    if components.signals.has(SignalKind::ResponseReceived) {
+        let signal = Signal::ResponseReceived {
+            response: &response,
+        };
+        components.signals.send(signal, crawler).await;
     }
-    finish(&events);
+    let chain = &components.spider;
+    let origin = Arc::new(Origin::of(&response));
+    let url = response.url.to_string();
+    let outputs = match chain.input(&response, crawler) {
+        Ok(()) => chain.output(
+            &origin,
+            shared
+                .spider
+                .clone()
+                .call(&callback, response, crawler.clone()),
+            crawler,
+        ),
+        Err(error) => match chain.exception(&origin, &error, crawler) {
+            Some(outputs) => outputs,
+            None => {
+                spider_error(crawler, &url, kind_of(&error), &error).await;
+                return Vec::new();
+            }
+        },
+    };
+    drive(outputs, Some(&origin), &url, shared).await
 }
 
-fn finish(events: &UnboundedSender<Event>) {
-    let _ = events.send(Event::TaskDone);
-}
-
-/// Polls a callback's stream to its end, forwarding outputs (through a bounded channel, so a
-/// callback waits when the engine lags: memory stays bounded) and reporting errors and panics
-/// (a panic ends that callback only). Spider middlewares may replace an error by outputs.
-/// Returns the last outputs, not yet sent.
+/// Polls a callback's stream to its end, handling its outputs as they come (in this task, so
+/// a callback's memory stays bounded) and reporting errors and panics (a panic ends that
+/// callback only). Spider middlewares may replace an error by outputs. Returns the last
+/// outputs, not yet handled.
 pub(super) async fn drive(
     stream: OutputStream,
     origin: Option<&Arc<Origin>>,
     url: &str,
-    crawler: &Crawler,
-    outputs: &Sender<Vec<Output>>,
+    shared: &Arc<Shared>,
 ) -> Vec<Output> {
-    // Outputs ready together travel as one event: one wake-up of the engine per batch. The
-    // last batch is returned unsent, to travel with the task's end.
+    // Outputs ready together are handled together: one lock per batch. The last batch is
+    // returned, to be handled with the task's end.
+    let crawler = &shared.crawler;
     let mut chunks = AssertUnwindSafe(stream)
         .catch_unwind()
         .ready_chunks(OUTPUT_BATCH);
     let mut held: Vec<Output> = Vec::new();
     while let Some(chunk) = chunks.next().await {
         if !held.is_empty() {
-            let _ = outputs.send(std::mem::take(&mut held)).await;
+            shared.outputs(std::mem::take(&mut held));
         }
         for next in chunk {
             let (kind, error) = match next {
@@ -115,7 +111,7 @@ pub(super) async fn drive(
                 Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
             };
             if !held.is_empty() {
-                let _ = outputs.send(std::mem::take(&mut held)).await;
+                shared.outputs(std::mem::take(&mut held));
             }
             let replacement = origin.and_then(|origin| {
                 crawler
@@ -124,9 +120,7 @@ pub(super) async fn drive(
                     .exception(origin, &error, crawler)
             });
             match replacement {
-                Some(replacement) => {
-                    held = Box::pin(drive(replacement, None, url, crawler, outputs)).await
-                }
+                Some(replacement) => held = Box::pin(drive(replacement, None, url, shared)).await,
                 None => spider_error(crawler, url, kind, &error).await,
             }
         }

@@ -88,7 +88,8 @@ fn open_file(
     Ok((file, cut))
 }
 
-/// Every feed of a crawl.
+/// Every feed of a crawl (none by default).
+#[derive(Default)]
 pub struct Feeds {
     open: Vec<OpenFeed>,
 }
