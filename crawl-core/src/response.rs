@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use bytestring::ByteString;
 use http::{HeaderMap, StatusCode};
 use url::Url;
 
@@ -31,7 +32,7 @@ pub struct Response {
     pub url: Url,
     /// The request that produced this response.
     pub request: Request,
-    text: OnceLock<Option<String>>,
+    text: OnceLock<ByteString>,
     document: OnceLock<Arc<Document>>,
 }
 
@@ -65,13 +66,8 @@ impl Response {
     /// `<meta charset>` in the page, else a byte-order mark, else UTF-8. Malformed bytes
     /// become U+FFFD; a UTF-8 body is borrowed, not copied.
     pub fn text(&self) -> &str {
-        let decoded = self
-            .text
-            .get_or_init(|| charset::decode(&self.headers, &self.body));
-        match decoded {
-            Some(text) => text,
-            None => charset::as_valid_utf8(&self.body),
-        }
+        self.text
+            .get_or_init(|| charset::decode(&self.headers, &self.body))
     }
 
     /// The request's meta, carried to its response.

@@ -1,27 +1,23 @@
 //! Charset detection: the `Content-Type` header, a `<meta>` tag, a byte-order mark, UTF-8.
 
+use bytes::Bytes;
+use bytestring::ByteString;
 use encoding_rs::{Encoding, UTF_8};
 use http::HeaderMap;
 
 /// How far into the body to look for a `<meta charset>` tag.
 const META_SCAN_BYTES: usize = 4096;
 
-/// Decodes `body`; `None` means the body is valid UTF-8 and can be borrowed as it is.
-pub(super) fn decode(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+/// Decodes `body`; a valid UTF-8 body without a BOM is shared as it is, not copied.
+pub(super) fn decode(headers: &HeaderMap, body: &Bytes) -> ByteString {
     let encoding = detect(headers, body);
-    if encoding == UTF_8 {
-        let without_bom = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        if without_bom.len() == body.len() && std::str::from_utf8(body).is_ok() {
-            return None;
+    if encoding == UTF_8 && !body.starts_with(b"\xEF\xBB\xBF") {
+        if let Ok(text) = ByteString::try_from(body.clone()) {
+            return text;
         }
     }
     let (text, _, _) = encoding.decode(body);
-    Some(text.into_owned())
-}
-
-/// `body` as text, when [`decode`] said it is valid UTF-8.
-pub(super) fn as_valid_utf8(body: &[u8]) -> &str {
-    std::str::from_utf8(body).unwrap_or_default()
+    ByteString::from(text.into_owned())
 }
 
 /// The body's encoding: header, then BOM, then `<meta>`, then UTF-8.
@@ -73,6 +69,13 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 mod tests {
     use super::*;
 
+    /// The decoded text, and whether it shares the body's bytes (no copy).
+    fn decoded(headers: &HeaderMap, body: &[u8]) -> (String, bool) {
+        let body = Bytes::copy_from_slice(body);
+        let text = decode(headers, &body);
+        (text.to_string(), text.as_bytes().as_ptr() == body.as_ptr())
+    }
+
     fn headers(content_type: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(http::header::CONTENT_TYPE, content_type.parse().unwrap());
@@ -84,10 +87,13 @@ mod tests {
         let body = "caf\u{e9}".as_bytes();
         let latin1 = [b'c', b'a', b'f', 0xE9];
         assert_eq!(
-            decode(&headers("text/html; charset=ISO-8859-1"), &latin1).unwrap(),
-            "café"
+            decoded(&headers("text/html; charset=ISO-8859-1"), &latin1),
+            ("café".to_owned(), false)
         );
-        assert_eq!(decode(&headers("text/html; charset=utf-8"), body), None);
+        assert_eq!(
+            decoded(&headers("text/html; charset=utf-8"), body),
+            ("café".to_owned(), true)
+        );
     }
 
     #[test]
@@ -96,21 +102,22 @@ mod tests {
         page.push(0x93);
         page.extend_from_slice(b"hi");
         page.push(0x94);
-        let text = decode(&HeaderMap::new(), &page).unwrap();
+        let (text, _) = decoded(&HeaderMap::new(), &page);
         assert!(text.ends_with("\u{201c}hi\u{201d}"), "{text}");
         let http_equiv =
             b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">\xE9";
-        assert!(decode(&HeaderMap::new(), http_equiv)
-            .unwrap()
-            .ends_with('é'));
+        assert!(decoded(&HeaderMap::new(), http_equiv).0.ends_with('é'));
     }
 
     #[test]
     fn fallback_is_utf8_with_replacement() {
-        assert_eq!(decode(&HeaderMap::new(), "ok ✓".as_bytes()), None);
         assert_eq!(
-            decode(&HeaderMap::new(), b"bad \xFF").unwrap(),
-            "bad \u{FFFD}"
+            decoded(&HeaderMap::new(), "ok ✓".as_bytes()),
+            ("ok ✓".to_owned(), true)
+        );
+        assert_eq!(
+            decoded(&HeaderMap::new(), b"bad \xFF"),
+            ("bad \u{FFFD}".to_owned(), false)
         );
     }
 }

@@ -46,7 +46,10 @@ fn is_html(response: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
     {
-        Some(kind) => kind.to_ascii_lowercase().contains("html"),
+        Some(kind) => kind
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"html")),
         None => {
             let start = &response.body[..response.body.len().min(512)];
             let start = String::from_utf8_lossy(start).to_ascii_lowercase();
@@ -68,16 +71,25 @@ fn parse_content(content: &str) -> Option<(f64, String)> {
     (!url.is_empty()).then(|| (delay, url.to_owned()))
 }
 
+/// Where the first [`SEARCHED_CHARS`] characters of `text` end.
+fn searched_end(text: &str) -> usize {
+    let head = &text.as_bytes()[..text.len().min(SEARCHED_CHARS)];
+    if head.is_ascii() {
+        // One byte per character: no need to walk the characters.
+        return head.len();
+    }
+    text.char_indices()
+        .nth(SEARCHED_CHARS)
+        .map_or(text.len(), |(at, _)| at)
+}
+
 /// The delay and URL of the page's first meta refresh, if any.
 fn meta_refresh(response: &Response) -> Option<(f64, String)> {
     static REFRESH: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"(?i)http-equiv\s*=\s*["']?\s*refresh"#).expect("a valid regex")
     });
     let text = response.text();
-    let end = text
-        .char_indices()
-        .nth(SEARCHED_CHARS)
-        .map_or(text.len(), |(at, _)| at);
+    let end = searched_end(text);
     // A cheap look at the searched part first: most pages have no refresh, and those
     // need not be parsed here.
     if !REFRESH.is_match(&text[..end]) {
@@ -123,6 +135,17 @@ impl DownloaderMiddleware for MetaRefresh {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_searched_part_ends_after_4096_characters_not_bytes() {
+        assert_eq!(searched_end("short"), 5);
+        let ascii = "a".repeat(5000);
+        assert_eq!(searched_end(&ascii), 4096);
+        let wide = "é".repeat(5000);
+        assert_eq!(searched_end(&wide), 8192);
+        let mixed = format!("é{}", "a".repeat(5000));
+        assert_eq!(searched_end(&mixed), 4097);
+    }
 
     #[test]
     fn refresh_contents_parse_as_browsers_read_them() {
