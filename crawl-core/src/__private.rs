@@ -38,7 +38,7 @@ pub trait ViaOutput {
 
 impl ViaOutput for &&Yielded<Request> {
     fn __crawl_output(&self) -> Output {
-        Output::Request(self.take())
+        Output::from(self.take())
     }
 }
 
@@ -51,7 +51,7 @@ impl ViaOutput for &&Yielded<Output> {
 impl<E: Into<BoxError>> ViaOutput for &&Yielded<Result<Request, E>> {
     fn __crawl_output(&self) -> Output {
         match self.take() {
-            Ok(request) => Output::Request(request),
+            Ok(request) => Output::from(request),
             Err(error) => Output::Error(error.into()),
         }
     }

@@ -39,7 +39,7 @@ pub trait Spider: Send + Sync + 'static {
         let requests: Vec<Output> = crawler
             .start_urls()
             .iter()
-            .map(|url| Output::Request(Request::new(url.clone())))
+            .map(|url| Output::from(Request::new(url.clone())))
             .collect();
         Box::pin(futures::stream::iter(requests))
     }

@@ -204,7 +204,7 @@ impl Engine {
         let shared = self.shared.clone();
         self.shared.lock().tasks += 1;
         self.start = Some(tokio::spawn(async move {
-            let last = task::drive(stream, None, "start_requests", &shared).await;
+            let last = task::drive(stream, None, &"start_requests", &shared).await;
             shared.outputs(last);
             shared.crawler.send_event(Event::StartDone);
         }));

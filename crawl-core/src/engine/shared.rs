@@ -147,7 +147,7 @@ impl Shared {
         for output in batch {
             match output {
                 Output::Item(item) => self.item(core, item),
-                Output::Request(request) => self.schedule(core, request),
+                Output::Request(request) => self.schedule(core, *request),
                 Output::Error(_) => unreachable!("errors are reported by the task"),
             }
         }

@@ -25,7 +25,8 @@ pub(super) async fn process(shared: Arc<Shared>, request: Request) {
 async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
     let crawler = &shared.crawler;
     let callback = request.callback.clone();
-    let described = format!("<{} {}>", request.method, request.url);
+    // For the log lines: formatted only when written.
+    let (method, url) = (request.method.clone(), request.url.clone());
     let download = crawler.components().downloader.download(request, crawler);
     let result = match AssertUnwindSafe(download).catch_unwind().await {
         Ok(result) => result,
@@ -39,17 +40,20 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
     shared.download_done();
     let response = match result {
         DownloadResult::Response(response) => response,
-        DownloadResult::Reschedule(request) => return vec![Output::Request(request)],
+        DownloadResult::Reschedule(request) => return vec![Output::from(request)],
         DownloadResult::Failed(error) => {
             match error.downcast_ref::<IgnoreRequest>() {
-                Some(ignored) => tracing::debug!("Ignoring {described}: {}", ignored.0),
-                None => tracing::error!("Error downloading {described}: {error:#}"),
+                Some(ignored) => tracing::debug!("Ignoring <{method} {url}>: {}", ignored.0),
+                None => tracing::error!("Error downloading <{method} {url}>: {error:#}"),
             }
             return Vec::new();
         }
     };
     crawler.stats().inc("response_received_count");
-    tracing::debug!(status = response.status.as_u16(), "Crawled {described}");
+    tracing::debug!(
+        status = response.status.as_u16(),
+        "Crawled <{method} {url}>"
+    );
     let components = crawler.components();
     if components.signals.has(SignalKind::ResponseReceived) {
         let signal = Signal::ResponseReceived {
@@ -59,7 +63,6 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
     }
     let chain = &components.spider;
     let origin = Arc::new(Origin::of(&response));
-    let url = response.url.to_string();
     let outputs = match chain.input(&response, crawler) {
         Ok(()) => chain.output(
             &origin,
@@ -72,12 +75,12 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
         Err(error) => match chain.exception(&origin, &error, crawler) {
             Some(outputs) => outputs,
             None => {
-                spider_error(crawler, &url, kind_of(&error), &error).await;
+                spider_error(crawler, &origin.url, kind_of(&error), &error).await;
                 return Vec::new();
             }
         },
     };
-    drive(outputs, Some(&origin), &url, shared).await
+    drive(outputs, Some(&origin), &origin.url, shared).await
 }
 
 /// Polls a callback's stream to its end, handling its outputs as they come (in this task, so
@@ -87,7 +90,7 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
 pub(super) async fn drive(
     stream: OutputStream,
     origin: Option<&Arc<Origin>>,
-    url: &str,
+    url: &(dyn std::fmt::Display + Sync),
     shared: &Arc<Shared>,
 ) -> Vec<Output> {
     // Outputs ready together are handled together: one lock per batch. The last batch is
@@ -130,13 +133,24 @@ pub(super) async fn drive(
 
 /// Logs and counts a failed or panicking callback, and tells the `spider_error` handlers;
 /// the crawl goes on.
-async fn spider_error(crawler: &Crawler, url: &str, kind: &str, error: &BoxError) {
+async fn spider_error(
+    crawler: &Crawler,
+    url: &(dyn std::fmt::Display + Sync),
+    kind: &str,
+    error: &BoxError,
+) {
     crawler.stats().inc(format!("spider_exceptions/{kind}"));
     tracing::error!("Spider error processing <{url}>: {error:#}");
     let signals = &crawler.components().signals;
     if signals.has(SignalKind::SpiderError) {
         signals
-            .send(Signal::SpiderError { url, error }, crawler)
+            .send(
+                Signal::SpiderError {
+                    url: &url.to_string(),
+                    error,
+                },
+                crawler,
+            )
             .await;
     }
 }

@@ -26,18 +26,31 @@ pub(super) const ENTRY: SpiderMiddlewareEntry = SpiderMiddlewareEntry {
 
 struct Referer;
 
-/// The `Referer` a request to `target` gets from a page at `from`, if any.
-fn referer_for(from: &Url, target: &Url) -> Option<HeaderValue> {
-    if !matches!(from.scheme(), "http" | "https")
-        || (from.scheme() == "https" && target.scheme() != "https")
-    {
+/// The referrer of one page's requests, built once and shared by all of them.
+#[derive(Default)]
+struct Referrer(Option<Option<HeaderValue>>);
+
+impl Referrer {
+    /// What a request to `target` gets from the page at `from`.
+    fn for_target(&mut self, from: &Url, target: &Url) -> Option<HeaderValue> {
+        if from.scheme() == "https" && target.scheme() != "https" {
+            return None;
+        }
+        self.0.get_or_insert_with(|| stripped(from)).clone()
+    }
+}
+
+/// `from` without fragment and credentials, as a header value; `None` for non-HTTP pages.
+fn stripped(from: &Url) -> Option<HeaderValue> {
+    if !matches!(from.scheme(), "http" | "https") {
         return None;
     }
     let mut stripped = from.clone();
     stripped.set_fragment(None);
     let _ = stripped.set_username("");
     let _ = stripped.set_password(None);
-    HeaderValue::from_str(stripped.as_str()).ok()
+    // Shared bytes: each request's copy of the value is a reference count, not a copy.
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(String::from(stripped))).ok()
 }
 
 impl SpiderMiddleware for Referer {
@@ -47,10 +60,11 @@ impl SpiderMiddleware for Referer {
         outputs: OutputStream,
         _: &Crawler,
     ) -> OutputStream {
+        let mut referrer = Referrer::default();
         Box::pin(outputs.map(move |output| match output {
             Output::Request(mut request) => {
                 if !request.headers.contains_key(REFERER) {
-                    if let Some(value) = referer_for(&origin.url, &request.url) {
+                    if let Some(value) = referrer.for_target(&origin.url, &request.url) {
                         request.headers.insert(REFERER, value);
                     }
                 }
@@ -66,7 +80,8 @@ mod tests {
     use super::*;
 
     fn referer(from: &str, to: &str) -> Option<String> {
-        let value = referer_for(&Url::parse(from).unwrap(), &Url::parse(to).unwrap())?;
+        let value =
+            Referrer::default().for_target(&Url::parse(from).unwrap(), &Url::parse(to).unwrap())?;
         Some(value.to_str().unwrap().to_owned())
     }
 
