@@ -1,5 +1,6 @@
 //! The `Crawler`: the handle on a running crawl that callbacks, pipelines and handlers get.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -45,6 +46,9 @@ struct Inner {
     downloader: Downloader,
     components: Components,
     events: mpsc::UnboundedSender<Event>,
+    /// Set by `close_spider`: no download starts from then on, even before the engine loop
+    /// has handled the close.
+    closing: AtomicBool,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -77,6 +81,7 @@ impl Crawler {
                 downloader,
                 components,
                 events,
+                closing: AtomicBool::new(false),
             }),
         })
     }
@@ -153,6 +158,11 @@ impl Crawler {
         )
     }
 
+    /// Whether `close_spider` was called.
+    pub(crate) fn closing(&self) -> bool {
+        self.inner.closing.load(Ordering::SeqCst)
+    }
+
     /// Tells the engine loop about `event`.
     pub(crate) fn send_event(&self, event: Event) {
         // The engine outlives every handle's use; a send after it stopped has nobody to serve.
@@ -167,6 +177,7 @@ impl Crawler {
     /// Closes the spider with `reason` as its `finish_reason`: no new downloads start,
     /// those in flight finish.
     pub fn close_spider(&self, reason: &str) {
+        self.inner.closing.store(true, Ordering::SeqCst);
         self.send_event(Event::Close(reason.to_owned()));
     }
 }

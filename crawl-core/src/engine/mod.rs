@@ -1,6 +1,10 @@
-//! The engine: the loop that moves requests from the scheduler to the downloader and
-//! outputs from callbacks to the scheduler, the pipelines and the feeds, until nothing is
-//! left in flight.
+//! The engine: runs a crawl until nothing is left in flight.
+//!
+//! Requests move from the scheduler to the downloader, and callback outputs to the
+//! scheduler, the pipelines and the feeds, in the request tasks themselves, under one lock
+//! ([`shared`]): a page costs no hand-off to another task. The loop here only starts the
+//! crawl, handles the rare events of [`Event`] (user code scheduling or closing), writes the
+//! progress line, flushes the feeds and decides when the crawl is over.
 
 mod components;
 mod progress;
@@ -143,7 +147,13 @@ impl Engine {
             .signals
             .send(Signal::SpiderOpened, &crawler)
             .await;
-        self.start_requests();
+        // A `spider_opened` handler may have closed the spider already.
+        while let Ok(event) = self.events.try_recv() {
+            self.handle(event);
+        }
+        if self.shared.lock().closing.is_none() {
+            self.start_requests();
+        }
         let mut progress = progress::Progress::new(&self.shared.settings);
         // Lines are written whole into the buffer; pushing them to the files a few times a
         // second keeps a killed crawl's feed valid without a write call per page.

@@ -113,7 +113,10 @@ impl Shared {
 
     /// Starts downloads while places are free and requests wait.
     fn start_downloads(self: &Arc<Self>, core: &mut Core) {
-        while core.closing.is_none() && core.downloads < self.settings.concurrent_requests.max(1) {
+        if core.closing.is_some() || self.crawler.closing() {
+            return;
+        }
+        while core.downloads < self.settings.concurrent_requests.max(1) {
             let Some(request) = core.scheduler.next_request() else {
                 break;
             };

@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 
 use ego_tree::{NodeId, NodeRef};
+use html5ever::{ns, LocalName};
+use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
 
 use super::grammar::{ParsedQuery, PseudoElement};
@@ -19,8 +21,13 @@ pub(crate) enum Hit<'a> {
 /// `context`, calling `emit` for each result in document order and at most once, as parsel
 /// does: a relative query matches the element itself and its descendants
 /// (`descendant-or-self::`), and with a `+`/`~` combinator also what follows it.
+///
+/// `in_order` says that the document's nodes are stored in document order (see
+/// [`stored_in_order`]): a whole-document query then reads them as stored, front to back,
+/// rather than walking the tree.
 pub(crate) fn select<'a>(
     html: &'a Html,
+    in_order: bool,
     context: Option<NodeId>,
     query: &ParsedQuery,
     emit: impl FnMut(Hit<'a>),
@@ -34,6 +41,10 @@ pub(crate) fn select<'a>(
     };
     let mut out = Output {
         query,
+        attr: match &query.pseudo {
+            PseudoElement::Attr(name) => Some(LocalName::from(name.as_str())),
+            _ => None,
+        },
         emit,
         pending: None,
     };
@@ -46,6 +57,15 @@ pub(crate) fn select<'a>(
         return out.subtree(start);
     };
     match scope {
+        None if in_order => {
+            // The root (the document node) is first: every element after it is inside it.
+            html.tree
+                .nodes()
+                .skip(1)
+                .filter_map(ElementRef::wrap)
+                .filter(|e| selector.matches(e))
+                .for_each(|e| out.push(e));
+        }
         None => {
             for top in start.children().filter_map(ElementRef::wrap) {
                 if selector.matches(&top) {
@@ -71,9 +91,55 @@ pub(crate) fn select<'a>(
     out.finish();
 }
 
+/// Whether the nodes of `html` are stored in document order, all of them in the tree: the
+/// parser appends nodes as it meets them, and only repairs of misnested markup (adoption,
+/// foster parenting) move or detach some. One pass over the nodes as stored: each must
+/// follow the one before it in a walk of the tree (be its first child, or the next sibling
+/// of it or of one of its ancestors).
+pub(crate) fn stored_in_order(html: &Html) -> bool {
+    let mut nodes = html.tree.nodes();
+    let Some(mut previous) = nodes.next() else {
+        return true;
+    };
+    if previous.id() != html.tree.root().id() {
+        return false;
+    }
+    for node in nodes {
+        let follows = match node.prev_sibling() {
+            None => node.parent() == Some(previous),
+            Some(sibling) => node.parent().is_some() && last_descendant(sibling) == previous,
+        };
+        if !follows {
+            return false;
+        }
+        previous = node;
+    }
+    true
+}
+
+/// The last node of `node`'s subtree in document order.
+fn last_descendant(node: NodeRef<'_, Node>) -> NodeRef<'_, Node> {
+    let mut last = node;
+    while let Some(child) = last.last_child() {
+        last = child;
+    }
+    last
+}
+
+/// An element's attribute `local` (in no namespace), compared as atoms.
+fn attr<'a>(element: &'a Element, local: &LocalName) -> Option<&'a str> {
+    element
+        .attrs
+        .iter()
+        .find(|(name, _)| name.local == *local && name.ns == ns!())
+        .map(|(_, value)| &**value)
+}
+
 /// Turns matched elements, pushed in document order, into results.
 struct Output<'q, 'a, F> {
     query: &'q ParsedQuery,
+    /// The attribute name of `::attr(name)`, as an atom.
+    attr: Option<LocalName>,
     emit: F,
     /// For `::text` without `subtree`: the outermost match not yet emitted, with the
     /// matches nested in it, whose text nodes interleave with its own.
@@ -85,8 +151,8 @@ impl<'a, F: FnMut(Hit<'a>)> Output<'_, 'a, F> {
         let node = *element;
         match (&self.query.pseudo, self.query.subtree) {
             (PseudoElement::None, _) => (self.emit)(Hit::Element(node.id())),
-            (PseudoElement::Attr(name), false) => {
-                if let Some(value) = element.attr(name) {
+            (PseudoElement::Attr(_), false) => {
+                if let Some(value) = self.attr.as_ref().and_then(|l| attr(element.value(), l)) {
                     (self.emit)(Hit::Value(value));
                 }
             }
@@ -116,8 +182,8 @@ impl<'a, F: FnMut(Hit<'a>)> Output<'_, 'a, F> {
         for descendant in node.descendants() {
             match (descendant.value(), &self.query.pseudo) {
                 (Node::Text(text), PseudoElement::Text) => (self.emit)(Hit::Value(text)),
-                (Node::Element(element), PseudoElement::Attr(name)) => {
-                    if let Some(value) = element.attr(name) {
+                (Node::Element(element), PseudoElement::Attr(_)) => {
+                    if let Some(value) = self.attr.as_ref().and_then(|l| attr(element, l)) {
                         (self.emit)(Hit::Value(value));
                     }
                 }

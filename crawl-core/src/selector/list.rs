@@ -37,7 +37,8 @@ pub(crate) fn collect(
     query: &Query,
     out: &mut Vec<Selection>,
 ) {
-    eval::select(html, context, query.parsed(), |hit| {
+    let in_order = context.is_none() && doc.stored_in_order(html);
+    eval::select(html, in_order, context, query.parsed(), |hit| {
         out.push(Selection(match hit {
             Hit::Element(id) => Item::Element(Arc::clone(doc), id),
             Hit::Value(value) => Item::Value(value.to_owned()),

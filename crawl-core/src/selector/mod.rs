@@ -18,7 +18,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use scraper::Html;
 
@@ -57,6 +57,9 @@ impl From<QueryError> for SelectorError {
 /// A parsed HTML document, shared as `Arc<Document>` by all selections made from it.
 pub struct Document {
     html: Mutex<Html>,
+    /// Whether the nodes are stored in document order (checked on the first whole-document
+    /// query; see `eval::stored_in_order`).
+    in_order: OnceLock<bool>,
 }
 
 impl fmt::Debug for Document {
@@ -75,6 +78,7 @@ impl Document {
     pub fn from_html(html: Html) -> Arc<Document> {
         Arc::new(Document {
             html: Mutex::new(html),
+            in_order: OnceLock::new(),
         })
     }
 
@@ -103,6 +107,11 @@ impl Document {
     /// Serializes the whole document back to HTML.
     pub fn html(&self) -> String {
         self.lock().html()
+    }
+
+    /// Whether `html` (this document, locked) is stored in document order.
+    fn stored_in_order(&self, html: &Html) -> bool {
+        *self.in_order.get_or_init(|| eval::stored_in_order(html))
     }
 
     /// Locks the document; a panic in another holder does not make it unusable, since

@@ -385,3 +385,69 @@ fn large_generated_page() {
     );
     assert_eq!(doc.try_css("li.item a ::text").unwrap().len(), 2 * n);
 }
+
+/// The ids of `css` over the whole of `html`, read as stored (`in_order`) or by walking.
+fn whole_document_hits(html: &Html, css: &str, in_order: bool) -> Vec<String> {
+    let query = Query::new(css).unwrap();
+    let mut hits = Vec::new();
+    eval::select(html, in_order, None, query.parsed(), |hit| {
+        hits.push(match hit {
+            eval::Hit::Element(id) => {
+                let element = scraper::ElementRef::wrap(html.tree.get(id).unwrap()).unwrap();
+                element.value().attr("id").unwrap_or("?").to_owned()
+            }
+            eval::Hit::Value(value) => value.to_owned(),
+        })
+    });
+    hits
+}
+
+#[test]
+fn a_page_parsed_as_written_is_read_as_stored_with_the_same_results() {
+    let html = Html::parse_document(PAGE);
+    assert!(eval::stored_in_order(&html));
+    for css in [
+        "a::attr(href)",
+        "div.quote",
+        "span.text::text",
+        "div ::text",
+        "*",
+    ] {
+        assert_eq!(
+            whole_document_hits(&html, css, true),
+            whole_document_hits(&html, css, false),
+            "{css}"
+        );
+    }
+}
+
+#[test]
+fn repaired_markup_is_walked_in_document_order() {
+    // Text and a cell misplaced in a table are moved before it (foster parenting), and a
+    // misnested <b> is split (adoption agency): nodes are no longer stored in tree order.
+    let foster = r#"<table id="t">stray<tr><td id="c1">1</td></tr><a id="moved">x</a></table><p id="after">"#;
+    let html = Html::parse_document(foster);
+    assert!(!eval::stored_in_order(&html));
+    assert_eq!(
+        whole_document_hits(&html, "[id]", false),
+        ["moved", "t", "c1", "after"]
+    );
+    let doc = Document::parse(foster);
+    let ids: Vec<String> = doc
+        .css("[id]")
+        .iter()
+        .filter_map(|e| e.attr("id"))
+        .collect();
+    assert_eq!(ids, ["moved", "t", "c1", "after"]);
+
+    let adoption = r#"<b id="b1"><p id="p1">x</b>y</p><i id="i1">z</i>"#;
+    let html = Html::parse_document(adoption);
+    assert!(!eval::stored_in_order(&html));
+    let walked = whole_document_hits(&html, "[id]", false);
+    let ids: Vec<String> = Document::parse(adoption)
+        .css("[id]")
+        .iter()
+        .filter_map(|e| e.attr("id"))
+        .collect();
+    assert_eq!(ids, walked);
+}
