@@ -1,6 +1,5 @@
 //! Responses: status, headers, the body as shared bytes, decoded text and selectors.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -12,13 +11,6 @@ use crate::selector::{Document, Query, SelectorError, SelectorList};
 use crate::{Callback, Request};
 
 mod charset;
-
-/// Pages above this size are parsed on a thread allowed to block, so they do not stall
-/// the downloads sharing the runtime's worker.
-const BLOCKING_PARSE_THRESHOLD: usize = 256 * 1024;
-
-/// Large pages being parsed with `block_in_place` right now.
-static BLOCKING_PARSES: AtomicUsize = AtomicUsize::new(0);
 
 /// A downloaded response, handed to a spider callback.
 pub struct Response {
@@ -75,25 +67,10 @@ impl Response {
         &self.request.meta
     }
 
-    /// The parsed HTML document (parsed once, on first use).
+    /// The parsed HTML document (parsed once, on first use, on the thread that asks: the
+    /// downloads run on their own thread, so a long parse holds up no download).
     pub fn document(&self) -> &Arc<Document> {
-        self.document.get_or_init(|| {
-            let parse = || Document::parse(self.text());
-            if self.body.len() < BLOCKING_PARSE_THRESHOLD || !can_block_in_place() {
-                return parse();
-            }
-            // At most one blocking parse per core: each moves the worker's other tasks to a
-            // new thread, and unbounded threads would each grow their own allocator arena.
-            let cores = std::thread::available_parallelism().map_or(2, usize::from);
-            if BLOCKING_PARSES.fetch_add(1, Ordering::SeqCst) < cores {
-                let document = tokio::task::block_in_place(parse);
-                BLOCKING_PARSES.fetch_sub(1, Ordering::SeqCst);
-                document
-            } else {
-                BLOCKING_PARSES.fetch_sub(1, Ordering::SeqCst);
-                parse()
-            }
-        })
+        self.document.get_or_init(|| Document::parse(self.text()))
     }
 
     /// Selects with a Scrapy-style CSS query (`div.quote`, `a::attr(href)`, `span::text`).
@@ -138,11 +115,4 @@ impl Response {
     ) -> Result<Request, crate::Error> {
         Ok(Request::new(self.urljoin(href.as_ref())?).with_callback(callback))
     }
-}
-
-/// `block_in_place` is allowed only on a multi-threaded tokio runtime.
-fn can_block_in_place() -> bool {
-    tokio::runtime::Handle::try_current()
-        .map(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
-        .unwrap_or(false)
 }

@@ -3,6 +3,7 @@
 mod body;
 mod clients;
 pub(crate) mod decode;
+mod io;
 mod slots;
 
 pub use body::DOWNLOAD_MAXSIZE_META;
@@ -102,7 +103,7 @@ impl Downloader {
         result
     }
 
-    async fn send(&self, mut request: Request) -> Result<Response, (Request, Error)> {
+    async fn send(&self, request: Request) -> Result<Response, (Request, Error)> {
         let timeout = request
             .meta
             .get(DOWNLOAD_TIMEOUT_META)
@@ -117,22 +118,29 @@ impl Downloader {
             .headers(headers)
             .body(request.body.clone())
             .timeout(Duration::from_secs_f64(timeout.max(0.001)));
-        let started = Instant::now();
-        let mut latency = Duration::ZERO;
-        let download = async {
-            let response = builder
-                .send()
-                .await
-                .map_err(|e| network_error(&request, e))?;
-            latency = started.elapsed();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let url = response.url().clone();
-            let body = body::read_limited(response, &request, &self.settings).await?;
-            Ok::<_, Error>((status, headers, url, body))
-        };
-        match download.await {
-            Ok((status, headers, url, body)) => {
+        let settings = self.settings.clone();
+        // The network side runs on the downloader's own thread ([`io`]): callbacks parsing
+        // large pages on the crawl's workers never hold up a socket.
+        let exchange = io::spawn(async move {
+            let started = Instant::now();
+            let download = async {
+                let response = builder
+                    .send()
+                    .await
+                    .map_err(|e| network_error(&request, e))?;
+                let latency = started.elapsed();
+                let status = response.status();
+                let headers = response.headers().clone();
+                let url = response.url().clone();
+                let body = body::read_limited(response, &request, &settings).await?;
+                Ok::<_, Error>((status, headers, url, body, latency))
+            };
+            let result = download.await;
+            (request, result)
+        });
+        let (mut request, result) = exchange.await;
+        match result {
+            Ok((status, headers, url, body, latency)) => {
                 request.meta.insert(
                     DOWNLOAD_LATENCY_META.to_owned(),
                     latency.as_secs_f64().into(),
