@@ -68,7 +68,7 @@ impl Response {
     }
 
     /// The parsed HTML document (parsed once, on first use, on the thread that asks: the
-    /// downloads run on their own thread, so a long parse holds up no download).
+    /// downloads run on their own threads, so a long parse holds up no download).
     pub fn document(&self) -> &Arc<Document> {
         self.document.get_or_init(|| Document::parse(self.text()))
     }

@@ -119,7 +119,7 @@ impl Downloader {
             .body(request.body.clone())
             .timeout(Duration::from_secs_f64(timeout.max(0.001)));
         let settings = self.settings.clone();
-        // The network side runs on the downloader's own thread ([`io`]): callbacks parsing
+        // The network side runs on the downloader's own threads ([`io`]): callbacks parsing
         // large pages on the crawl's workers never hold up a socket.
         let exchange = io::spawn(async move {
             let started = Instant::now();
