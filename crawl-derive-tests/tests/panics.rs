@@ -1,5 +1,6 @@
 //! A panic in user code outside callbacks (a pipeline, a signal handler, a downloader
-//! middleware) is logged and counted; the crawl finishes and keeps every other item.
+//! middleware, an item's `Serialize`) is logged and counted; the crawl finishes and keeps
+//! every other item.
 
 mod common;
 
@@ -10,7 +11,14 @@ use crawl_core::prelude::*;
 
 #[derive(Serialize)]
 struct Page {
+    #[serde(serialize_with = "fragile_path")]
     path: String,
+}
+
+/// Panics while writing page 5's item to the feed.
+fn fragile_path<S: serde::Serializer>(path: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    assert_ne!(path, "/page/5/", "the feed cannot take page 5");
+    serializer.serialize_str(path)
 }
 
 #[derive(Default)]
@@ -56,6 +64,17 @@ async fn process_request(request: &mut Request) {
     );
 }
 
+/// Panics on the response for page 6, before its callback runs.
+#[middleware]
+fn process_spider_input(response: &Response) -> Result<()> {
+    assert_ne!(
+        response.url.path(),
+        "/page/6/",
+        "spider middleware cannot take page 6"
+    );
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panics_outside_callbacks_do_not_stop_or_hang_the_crawl() {
     let site = DemoSite::start().await.unwrap();
@@ -70,15 +89,17 @@ async fn panics_outside_callbacks_do_not_stop_or_hang_the_crawl() {
         .collect();
     paths.sort();
     let mut expected: Vec<String> = (1..=data::PAGES)
-        .filter(|p| *p != 2 && *p != 4)
+        .filter(|p| ![2, 4, 5, 6].contains(p))
         .map(|p| format!("/page/{p}/"))
         .collect();
     expected.sort();
-    // Page 2 failed in the pipeline, page 4 in the middleware; page 3's handler panicked
-    // after its item was written.
+    // Page 2 failed in the pipeline, page 4 in the downloader middleware, page 6 in the
+    // spider middleware, page 5's item while being written (after the pipelines: it counts
+    // as scraped); page 3's handler panicked after its item was written.
     assert_eq!(paths, expected);
     assert_eq!(run.stat("item_error_count"), 1);
-    assert_eq!(run.stat("item_scraped_count"), (data::PAGES - 2) as i64);
+    assert_eq!(run.stat("feedexport/item_panic_count"), 1);
+    assert_eq!(run.stat("item_scraped_count"), (data::PAGES - 3) as i64);
     assert_eq!(site.hits("/page/4/"), 0);
     assert_eq!(run.result.finish_reason, "finished");
 }

@@ -206,7 +206,17 @@ impl Shared {
             ItemFate::Scraped(item) => {
                 self.stats.inc("item_scraped_count");
                 tracing::debug!(item = ?item, "Scraped item");
-                core.feeds.write(&item, &self.stats);
+                // A panic in the item's `Serialize` happens before anything of the item
+                // reaches a file (each is serialized whole first): count it and go on.
+                let feeds = &mut core.feeds;
+                let written = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    feeds.write(&item, &self.stats);
+                }));
+                if let Err(panic) = written {
+                    let message = crate::error::panic_message(&*panic);
+                    tracing::error!("Writing an item to the feeds panicked: {message}");
+                    self.stats.inc("feedexport/item_panic_count");
+                }
                 self.signal_later(core, SignalKind::ItemScraped, item, |item| {
                     Signal::ItemScraped { item }
                 });

@@ -17,7 +17,21 @@ const OUTPUT_BATCH: usize = 256;
 
 /// Downloads `request`, then feeds its response to the callback it names.
 pub(super) async fn process(shared: Arc<Shared>, request: Request) {
-    let last = respond(&shared, request).await;
+    // Callbacks and downloads catch their own panics; this catches one in a spider
+    // middleware's input or exception hook, so the task still ends and the crawl does not
+    // wait for it forever.
+    let last = match AssertUnwindSafe(respond(&shared, request))
+        .catch_unwind()
+        .await
+    {
+        Ok(last) => last,
+        Err(panic) => {
+            let message = crate::error::panic_message(&*panic);
+            tracing::error!("Processing a response panicked: {message}");
+            shared.stats.inc("spider_exceptions/Panic");
+            Vec::new()
+        }
+    };
     shared.task_done(last);
 }
 
