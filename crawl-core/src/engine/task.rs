@@ -12,7 +12,7 @@ use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
 use crate::signals::{Signal, SignalKind};
 use crate::{BoxError, Crawler, Output, OutputStream, Request};
 
-/// Most outputs sent to the engine in one event.
+/// Most outputs handled in one batch (under one lock).
 const OUTPUT_BATCH: usize = 256;
 
 /// Downloads `request`, then feeds its response to the callback it names.
