@@ -162,6 +162,11 @@ impl Request {
         }
     }
 
+    /// Whether the meta key `key` is `true` (the `dont_*` and `allow_*` switches).
+    pub(crate) fn meta_flag(&self, key: &str) -> bool {
+        self.meta.get(key).and_then(|v| v.as_bool()) == Some(true)
+    }
+
     /// A GET request for `url`; fails only if `url` is text that is not a URL.
     pub fn get(url: impl IntoUrl) -> Result<Self, crate::Error> {
         Ok(Request::new(url.into_url()?))

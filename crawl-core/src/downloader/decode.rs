@@ -64,11 +64,12 @@ pub enum DecodeError {
 /// Decodes `body`, encoded with `codings` in that order (so decoded in reverse), into at most
 /// `limit` bytes (0: no limit) at every step.
 pub fn decode(body: &[u8], codings: &[Coding], limit: u64) -> Result<Vec<u8>, DecodeError> {
-    let mut data = body.to_vec();
+    // The first step reads the body where it is; only decoded steps are owned.
+    let mut data = std::borrow::Cow::Borrowed(body);
     for &coding in codings.iter().rev() {
-        data = decode_one(&data, coding, limit)?;
+        data = std::borrow::Cow::Owned(decode_one(&data, coding, limit)?);
     }
-    Ok(data)
+    Ok(data.into_owned())
 }
 
 fn decode_one(body: &[u8], coding: Coding, limit: u64) -> Result<Vec<u8>, DecodeError> {

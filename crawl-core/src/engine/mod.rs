@@ -30,6 +30,14 @@ const FEED_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 /// Request meta key: do not download before this Unix time, in seconds (retry backoff).
 pub const NOT_BEFORE_META: &str = "crawl_not_before";
 
+/// The time now, in seconds since the Unix epoch (the clock of [`NOT_BEFORE_META`]).
+pub(crate) fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+}
+
 /// What the crawl's other parts tell the engine loop (rare: the hot path goes through
 /// [`shared::Shared`]).
 pub(crate) enum Event {

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures::FutureExt;
 use tokio::sync::{Notify, Semaphore};
@@ -260,10 +260,7 @@ impl Shared {
             return;
         }
         if let Some(not_before) = request.meta.get(NOT_BEFORE_META).and_then(|v| v.as_f64()) {
-            let now = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs_f64();
+            let now = super::unix_now();
             if not_before > now {
                 let shared = self.clone();
                 let wait = Duration::from_secs_f64(not_before - now);

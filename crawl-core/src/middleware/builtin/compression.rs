@@ -149,19 +149,19 @@ impl DownloaderMiddleware for Compression {
             crawler
                 .stats()
                 .inc_by("httpcompression/response_bytes", size as i64);
-            let mut headers = response.headers.clone();
+            let Response {
+                status,
+                url,
+                request,
+                mut headers,
+                ..
+            } = response;
             headers.remove(CONTENT_ENCODING);
             if let Ok(value) = HeaderValue::from_str(&kept.join(", ")) {
                 if !kept.is_empty() {
                     headers.insert(CONTENT_ENCODING, value);
                 }
             }
-            let Response {
-                status,
-                url,
-                request,
-                ..
-            } = response;
             Ok(ResponseOutcome::Continue(Response::new(
                 request,
                 url,

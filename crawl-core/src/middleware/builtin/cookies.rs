@@ -45,11 +45,7 @@ struct Cookies {
 }
 
 fn skipped(request: &Request) -> bool {
-    request
-        .meta
-        .get(DONT_MERGE_COOKIES_META)
-        .and_then(|v| v.as_bool())
-        == Some(true)
+    request.meta_flag(DONT_MERGE_COOKIES_META)
 }
 
 fn jar_key(request: &Request) -> String {

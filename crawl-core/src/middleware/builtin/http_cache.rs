@@ -52,10 +52,6 @@ struct HttpCache {
     ignore_http_codes: Vec<u16>,
 }
 
-fn flag(request: &Request, key: &str) -> bool {
-    request.meta.get(key).and_then(|v| v.as_bool()) == Some(true)
-}
-
 impl HttpCache {
     fn new(settings: &Settings) -> Self {
         let name = settings.httpcache_policy.to_ascii_lowercase();
@@ -82,9 +78,10 @@ impl HttpCache {
 
     /// Reads the cached answer to `request` on a blocking thread.
     async fn retrieve(&self, request: &Request, crawler: &Crawler) -> Option<Cached> {
-        let (storage, spider, request) =
-            (self.storage.clone(), crawler.spider_name(), request.clone());
-        tokio::task::spawn_blocking(move || storage.retrieve(spider, &request))
+        // Only the entry's path goes to the blocking thread, not a copy of the request.
+        let entry = self.storage.entry(crawler.spider_name(), request);
+        let storage = self.storage.clone();
+        tokio::task::spawn_blocking(move || storage.read(&entry))
             .await
             .ok()
             .flatten()
@@ -140,7 +137,7 @@ impl DownloaderMiddleware for HttpCache {
         // A copy of an earlier request (a redirect, a retry) is not itself from the cache.
         request.meta.remove(CACHED_META);
         request.meta.remove(STALE_META);
-        if flag(request, DONT_CACHE_META) {
+        if request.meta_flag(DONT_CACHE_META) {
             return Hook::ready(Ok(RequestOutcome::Continue));
         }
         if !self.policy.should_cache_request(request) {
@@ -168,7 +165,7 @@ impl DownloaderMiddleware for HttpCache {
         mut response: Response,
         crawler: &'a Crawler,
     ) -> Hook<'a, Result<ResponseOutcome, BoxError>> {
-        if flag(&response.request, DONT_CACHE_META) || flag(&response.request, CACHED_META) {
+        if response.request.meta_flag(DONT_CACHE_META) || response.request.meta_flag(CACHED_META) {
             return Hook::ready(Ok(ResponseOutcome::Continue(response)));
         }
         let meta = &mut response.request.meta;
@@ -207,7 +204,7 @@ impl DownloaderMiddleware for HttpCache {
         crawler: &'a Crawler,
     ) -> Hook<'a, Result<ExceptionOutcome, BoxError>> {
         let network = matches!(error.downcast_ref::<Error>(), Some(Error::Download { .. }));
-        if !network || !flag(request, STALE_META) {
+        if !network || !request.meta_flag(STALE_META) {
             return Hook::ready(Ok(ExceptionOutcome::Continue));
         }
         Hook::boxed(async move {

@@ -88,11 +88,15 @@ fn date(headers: &HeaderMap, name: http::HeaderName) -> Option<f64> {
 }
 
 impl Rfc2616 {
-    fn freshness_lifetime(cached: &Cached, now: f64) -> f64 {
-        if let Some(age) = max_age(&cache_control(&cached.headers)) {
+    /// `cc` is the cached response's Cache-Control; `date_value` its Date (else now).
+    fn freshness_lifetime(
+        cached: &Cached,
+        cc: &HashMap<String, Option<String>>,
+        date_value: f64,
+    ) -> f64 {
+        if let Some(age) = max_age(cc) {
             return age;
         }
-        let date_value = date(&cached.headers, DATE).unwrap_or(now);
         if cached.headers.contains_key(EXPIRES) {
             // An Expires header that does not parse means "already expired".
             return date(&cached.headers, EXPIRES)
@@ -109,8 +113,7 @@ impl Rfc2616 {
         0.0
     }
 
-    fn current_age(cached: &Cached, now: f64) -> f64 {
-        let date_value = date(&cached.headers, DATE).unwrap_or(now);
+    fn current_age(cached: &Cached, now: f64, date_value: f64) -> f64 {
         let age = (now - date_value).max(0.0);
         match cached
             .headers
@@ -154,8 +157,9 @@ impl Policy for Rfc2616 {
             return false;
         }
         let now = now();
-        let mut lifetime = Self::freshness_lifetime(cached, now);
-        let age = Self::current_age(cached, now);
+        let date_value = date(&cached.headers, DATE).unwrap_or(now);
+        let mut lifetime = Self::freshness_lifetime(cached, &cc, date_value);
+        let age = Self::current_age(cached, now, date_value);
         if let Some(request_max_age) = max_age(&request_cc) {
             lifetime = lifetime.min(request_max_age);
         }

@@ -3,7 +3,6 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -37,12 +36,7 @@ struct Meta {
 }
 
 /// Seconds since the Unix epoch.
-pub(super) fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64()
-}
+pub(super) use crate::engine::unix_now as now;
 
 /// The filesystem store of one crawl.
 pub(super) struct Storage {
@@ -65,14 +59,20 @@ impl Storage {
         }
     }
 
-    fn entry(&self, spider: &str, request: &Request) -> PathBuf {
+    pub(super) fn entry(&self, spider: &str, request: &Request) -> PathBuf {
         let key = format!("{:016x}", request.fingerprint().0);
         self.dir.join(spider).join(&key[..2]).join(key)
     }
 
     /// The cached response to `request`, unless missing, expired or unreadable.
+    #[cfg(test)]
     pub fn retrieve(&self, spider: &str, request: &Request) -> Option<Cached> {
-        let entry = self.entry(spider, request);
+        self.read(&self.entry(spider, request))
+    }
+
+    /// The cached response in the directory `entry` (see [`Storage::entry`]), unless
+    /// missing, expired or unreadable.
+    pub(super) fn read(&self, entry: &Path) -> Option<Cached> {
         let meta: Meta =
             serde_json::from_slice(&std::fs::read(entry.join(META_FILE)).ok()?).ok()?;
         if self.expiration_secs > 0 && now() - meta.timestamp > self.expiration_secs as f64 {

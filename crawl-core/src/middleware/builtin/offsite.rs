@@ -63,11 +63,7 @@ fn host_allowed(url: &Url, domain: &str) -> bool {
 fn allowed(request: &Request, allowed: &[&str]) -> bool {
     allowed.is_empty()
         || request.dont_filter
-        || request
-            .meta
-            .get(ALLOW_OFFSITE_META)
-            .and_then(|v| v.as_bool())
-            == Some(true)
+        || request.meta_flag(ALLOW_OFFSITE_META)
         || allowed
             .iter()
             .any(|domain| host_allowed(&request.url, domain))

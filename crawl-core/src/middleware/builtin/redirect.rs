@@ -42,9 +42,7 @@ struct Redirect(Limits);
 /// Whether `request` asks for responses with `status` itself.
 fn handles(request: &Request, status: u16) -> bool {
     let meta = &request.meta;
-    meta.get(HANDLE_HTTPSTATUS_ALL_META)
-        .and_then(Value::as_bool)
-        == Some(true)
+    request.meta_flag(HANDLE_HTTPSTATUS_ALL_META)
         || meta
             .get(HANDLE_HTTPSTATUS_LIST_META)
             .and_then(Value::as_array)

@@ -39,11 +39,7 @@ impl Limits {
 
 /// Whether `request`'s meta turns redirects off.
 pub(crate) fn dont_redirect(request: &Request) -> bool {
-    request
-        .meta
-        .get(DONT_REDIRECT_META)
-        .and_then(Value::as_bool)
-        == Some(true)
+    request.meta_flag(DONT_REDIRECT_META)
 }
 
 /// The request redirecting `source` to `target` for `reason`: with `to_get`, a GET without

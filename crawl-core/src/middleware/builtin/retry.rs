@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use http::header::RETRY_AFTER;
 use http::HeaderMap;
 
-use crate::engine::NOT_BEFORE_META;
+use crate::engine::{unix_now, NOT_BEFORE_META};
 use crate::hook::Hook;
 use crate::middleware::{
     DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome, ResponseOutcome,
@@ -117,13 +117,6 @@ impl Retry {
 }
 
 /// Seconds since the Unix epoch.
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64()
-}
-
 /// The wait a `Retry-After` header asks for, in seconds: a number or an HTTP date.
 fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<f64> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -140,7 +133,7 @@ fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<f64> {
 
 /// Whether `request`'s meta turns retries off.
 fn dont_retry(request: &Request) -> bool {
-    request.meta.get(DONT_RETRY_META).and_then(|v| v.as_bool()) == Some(true)
+    request.meta_flag(DONT_RETRY_META)
 }
 
 impl DownloaderMiddleware for Retry {

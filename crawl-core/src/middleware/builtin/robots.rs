@@ -145,11 +145,7 @@ impl DownloaderMiddleware for RobotsTxt {
         request: &'a mut Request,
         crawler: &'a Crawler,
     ) -> Hook<'a, Result<RequestOutcome, BoxError>> {
-        let skip = request
-            .meta
-            .get(DONT_OBEY_ROBOTSTXT_META)
-            .and_then(|v| v.as_bool())
-            == Some(true);
+        let skip = request.meta_flag(DONT_OBEY_ROBOTSTXT_META);
         if skip || !matches!(request.url.scheme(), "http" | "https") {
             return Hook::ready(Ok(RequestOutcome::Continue));
         }
