@@ -47,6 +47,36 @@ impl Stats {
         *entry = Value::from(entry.as_i64().unwrap_or(0) + by);
     }
 
+    /// Adds 1 to the counter named `prefix` then `suffix` (`"downloader/response_status_count/"`
+    /// and `200`). The name is built in a reused buffer: only a counter's first count
+    /// allocates it.
+    ///
+    /// ```
+    /// let stats = crawl_core::Stats::default();
+    /// stats.inc_named("retry/reason_count/", 503);
+    /// stats.inc_named("retry/reason_count/", 503);
+    /// assert_eq!(stats.get_i64("retry/reason_count/503"), 2);
+    /// ```
+    pub fn inc_named(&self, prefix: &str, suffix: impl std::fmt::Display) {
+        use std::fmt::Write;
+        thread_local! {
+            static NAME: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        NAME.with(|name| {
+            let mut name = name.borrow_mut();
+            name.clear();
+            name.push_str(prefix);
+            let _ = write!(name, "{suffix}");
+            let mut values = self.lock();
+            match values.get_mut(name.as_str()) {
+                Some(entry) => *entry = Value::from(entry.as_i64().unwrap_or(0) + 1),
+                None => {
+                    values.insert(Cow::Owned(name.clone()), Value::from(1));
+                }
+            }
+        });
+    }
+
     /// Sets `key` to `value`.
     pub fn set(&self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
         self.lock().insert(key.into(), value.into());

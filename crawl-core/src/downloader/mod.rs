@@ -81,23 +81,23 @@ impl Downloader {
         let slot = self.slots.get(Self::slot_key(&request));
         let _permit = slot.acquire().await;
         self.stats.inc("downloader/request_count");
-        let method_key: std::borrow::Cow<'static, str> = match request.method {
-            http::Method::GET => "downloader/request_method_count/GET".into(),
-            ref other => format!("downloader/request_method_count/{other}").into(),
-        };
-        self.stats.inc(method_key);
+        self.stats
+            .inc_named("downloader/request_method_count/", &request.method);
         let result = self.send(request).await;
         match &result {
             Ok(response) => {
                 self.stats.inc("downloader/response_count");
-                self.stats.inc(status_key(response.status.as_u16()));
+                self.stats.inc_named(
+                    "downloader/response_status_count/",
+                    response.status.as_u16(),
+                );
                 self.stats
                     .inc_by("downloader/response_bytes", response.body.len() as i64);
             }
             Err((_, error)) => {
                 self.stats.inc("downloader/exception_count");
                 self.stats
-                    .inc(format!("downloader/exception_type_count/{}", error.kind()));
+                    .inc_named("downloader/exception_type_count/", error.kind());
             }
         }
         result
@@ -174,16 +174,5 @@ pub(crate) fn network_error(request: &Request, error: reqwest::Error) -> Error {
         url: request.url.to_string(),
         kind,
         message,
-    }
-}
-
-/// The stats key counting responses with `status`, without formatting the common ones.
-fn status_key(status: u16) -> std::borrow::Cow<'static, str> {
-    match status {
-        200 => "downloader/response_status_count/200".into(),
-        301 => "downloader/response_status_count/301".into(),
-        302 => "downloader/response_status_count/302".into(),
-        404 => "downloader/response_status_count/404".into(),
-        other => format!("downloader/response_status_count/{other}").into(),
     }
 }

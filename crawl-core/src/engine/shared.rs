@@ -223,8 +223,7 @@ impl Shared {
             }
             ItemFate::Dropped(item, reason) => {
                 self.stats.inc("item_dropped_count");
-                self.stats
-                    .inc(format!("item_dropped_reasons_count/{reason}"));
+                self.stats.inc_named("item_dropped_reasons_count/", &reason);
                 tracing::debug!(reason, item = ?item, "Dropped item");
                 self.signal_later(
                     core,

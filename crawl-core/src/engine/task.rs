@@ -153,7 +153,7 @@ async fn spider_error(
     kind: &str,
     error: &BoxError,
 ) {
-    crawler.stats().inc(format!("spider_exceptions/{kind}"));
+    crawler.stats().inc_named("spider_exceptions/", kind);
     tracing::error!("Spider error processing <{url}>: {error:#}");
     let signals = &crawler.components().signals;
     if signals.has(SignalKind::SpiderError) {

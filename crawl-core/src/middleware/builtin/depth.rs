@@ -52,7 +52,7 @@ impl SpiderMiddleware for Depth {
                             stats.max("request_depth_max", i64::from(depth));
                         }
                         if verbose {
-                            stats.inc(format!("request_depth_count/{depth}"));
+                            stats.inc_named("request_depth_count/", depth);
                         }
                         Some(Output::Request(request))
                     }

@@ -78,7 +78,7 @@ impl SpiderMiddleware for HttpError {
         crawler.stats().inc("httperror/response_ignored_count");
         crawler
             .stats()
-            .inc(format!("httperror/response_ignored_status_count/{status}"));
+            .inc_named("httperror/response_ignored_status_count/", status);
         tracing::info!(
             "Ignoring response <{status} {}>: HTTP status code is not handled or not allowed",
             origin.url

@@ -111,7 +111,7 @@ impl Retry {
                 .insert(NOT_BEFORE_META.to_owned(), (unix_now() + delay).into());
         }
         stats.inc("retry/count");
-        stats.inc(format!("retry/reason_count/{reason}"));
+        stats.inc_named("retry/reason_count/", reason);
         Some(retry)
     }
 }

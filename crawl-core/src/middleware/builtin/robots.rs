@@ -121,12 +121,12 @@ impl RobotsTxt {
             Ok(response) => {
                 let status = response.status.as_u16();
                 stats.inc("robotstxt/response_count");
-                stats.inc(format!("robotstxt/response_status_count/{status}"));
+                stats.inc_named("robotstxt/response_status_count/", status);
                 return Rules::from_fetch(Fetched::Response(status, &response.body), &self.agent);
             }
             Err(error) => {
                 if error.downcast_ref::<IgnoreRequest>().is_none() {
-                    stats.inc(format!("robotstxt/exception_count/{}", kind_of(&error)));
+                    stats.inc_named("robotstxt/exception_count/", kind_of(&error));
                     tracing::warn!("Error downloading robots.txt <GET {url}>: {error:#}");
                 }
                 match error.downcast_ref::<Error>() {
