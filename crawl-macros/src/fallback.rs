@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{ImplItem, ItemFn, ItemImpl};
+use syn::{Attribute, Block, ImplItem, ItemFn, ItemImpl};
 
 use crate::generator;
 
@@ -14,12 +14,7 @@ pub(crate) fn impl_block(item: &ItemImpl) -> TokenStream {
         if let ImplItem::Fn(method) = impl_item {
             // `#[on]` is consumed by `#[spider]`; left in place it would expand on its own.
             method.attrs.retain(|attr| !attr.path().is_ident("on"));
-            if generator::mentions_yield(&method.block) {
-                method.block = syn::parse_quote!({ ::std::unimplemented!() });
-                method
-                    .attrs
-                    .push(syn::parse_quote!(#[allow(unused_variables, unreachable_code)]));
-            }
+            stub(&mut method.attrs, &mut method.block);
         }
     }
     quote!(#item)
@@ -28,10 +23,14 @@ pub(crate) fn impl_block(item: &ItemImpl) -> TokenStream {
 /// The fn as written, its body stubbed if it holds `yield_!`.
 pub(crate) fn function(item: &ItemFn) -> TokenStream {
     let mut item = item.clone();
-    if generator::mentions_yield(&item.block) {
-        *item.block = syn::parse_quote!({ ::std::unimplemented!() });
-        item.attrs
-            .push(syn::parse_quote!(#[allow(unused_variables, unreachable_code)]));
-    }
+    stub(&mut item.attrs, &mut item.block);
     quote!(#item)
+}
+
+/// Replaces a generator body by `unimplemented!()`, silencing what that leaves unused.
+fn stub(attrs: &mut Vec<Attribute>, block: &mut Block) {
+    if generator::mentions_yield(block) {
+        *block = syn::parse_quote!({ ::std::unimplemented!() });
+        attrs.push(syn::parse_quote!(#[allow(unused_variables, unreachable_code)]));
+    }
 }

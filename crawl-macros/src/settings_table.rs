@@ -22,6 +22,14 @@ macro_rules! table {
 
 crawl_settings_table!(table);
 
+impl SettingKey {
+    /// Whether the setting is a map (pipelines, middlewares, headers): given as JSON text,
+    /// parsed at start-up.
+    pub(crate) fn is_json_map(&self) -> bool {
+        matches!(self.ty, "ComponentOrders" | "StringMap")
+    }
+}
+
 /// The setting whose field is `field`.
 pub(crate) fn find(field: &str) -> Option<&'static SettingKey> {
     SETTINGS.iter().find(|key| key.field == field)

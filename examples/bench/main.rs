@@ -60,6 +60,15 @@ FILE as JSON with --json). --heavy serves pages of about 1.5 MB with 3,000 links
 (default 300 pages).
 ";
 
+/// How many pages the site has unless `--pages` says: 300 heavy ones, else 20,000.
+fn default_pages(heavy: bool) -> usize {
+    if heavy {
+        300
+    } else {
+        20_000
+    }
+}
+
 /// Takes the value-less `--heavy` flag out of `args`.
 fn take_heavy(args: &[OsString]) -> (bool, Vec<OsString>) {
     let rest: Vec<OsString> = args.iter().filter(|a| *a != "--heavy").cloned().collect();
@@ -89,7 +98,7 @@ fn flags(args: &[OsString]) -> anyhow::Result<Vec<(String, String)>> {
 
 fn serve_command(args: &[OsString]) -> anyhow::Result<()> {
     let (heavy, args) = take_heavy(args);
-    let (mut pages, mut port) = (if heavy { 300 } else { 20_000 }, 0);
+    let (mut pages, mut port) = (default_pages(heavy), 0);
     for (name, value) in flags(&args)? {
         match name.as_str() {
             "pages" => pages = value.parse()?,
@@ -193,8 +202,7 @@ impl Kind {
 
 fn harness(args: &[OsString]) -> anyhow::Result<()> {
     let (heavy, args) = take_heavy(args);
-    let pages_default = if heavy { 300 } else { 20_000 };
-    let (mut pages, mut runs, mut levels) = (pages_default, 3usize, vec![32usize, 128]);
+    let (mut pages, mut runs, mut levels) = (default_pages(heavy), 3usize, vec![32usize, 128]);
     let mut json = None;
     for (name, value) in flags(&args)? {
         match name.as_str() {

@@ -286,18 +286,18 @@ fn settings_fn(spider: &SpiderDef) -> TokenStream {
     };
     let assignments = settings.iter().map(|setting| {
         let key = &setting.key;
-        let known = crate::settings_table::find(&key.to_string());
-        let ty = known.map_or("", |k| k.ty);
-        if matches!(ty, "ComponentOrders" | "StringMap") {
-            let name = known.map_or("", |k| k.name);
-            let value = &setting.value;
-            let target = quote!(settings);
-            return quote_spanned!(setting.value.span()=> #target.set(#name, #value)?;);
-        }
-        let value = setting_value(&setting.value, ty == "f64");
         // `settings` keeps the call-site span (hygiene); the value keeps the user's.
         let target = quote!(settings);
-        quote_spanned!(setting.value.span()=> #target.#key = #value;)
+        match crate::settings_table::find(&key.to_string()) {
+            Some(known) if known.is_json_map() => {
+                let (name, value) = (known.name, &setting.value);
+                quote_spanned!(setting.value.span()=> #target.set(#name, #value)?;)
+            }
+            known => {
+                let value = setting_value(&setting.value, known.is_some_and(|k| k.ty == "f64"));
+                quote_spanned!(setting.value.span()=> #target.#key = #value;)
+            }
+        }
     });
     quote!(#(#assignments)* #private::std::result::Result::Ok(()))
 }
