@@ -25,6 +25,11 @@ impl FeedFormat {
     /// The names `-o` accepts, as extensions or after `:`.
     pub const NAMES: &'static [&'static str] = &["jsonl", "jsonlines", "jl", "json", "csv", "xml"];
 
+    /// The format named by `path`'s extension (`items.jsonl`), if any.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        FeedFormat::from_name(path.extension()?.to_str()?)
+    }
+
     /// The format named `name` (an extension or a format name).
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {

@@ -73,10 +73,9 @@ fn feed(uri: &str, options: &Value) -> Result<FeedSpec, Error> {
     let target = target(uri)?;
     let format = match (format, &target) {
         (Some(format), _) => format,
-        (None, FeedTarget::File(path)) => path
-            .extension()
-            .and_then(|extension| FeedFormat::from_name(extension.to_str()?))
-            .ok_or_else(|| no_format(uri))?,
+        (None, FeedTarget::File(path)) => {
+            FeedFormat::from_path(path).ok_or_else(|| no_format(uri))?
+        }
         (None, FeedTarget::Stdout) => return Err(no_format(uri)),
     };
     Ok(FeedSpec {

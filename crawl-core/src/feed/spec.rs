@@ -63,11 +63,7 @@ impl FeedSpec {
         let format = match format {
             Some(format) => format,
             None => {
-                let extension = std::path::Path::new(path)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .unwrap_or_default();
-                FeedFormat::from_name(extension).ok_or_else(|| {
+                FeedFormat::from_path(std::path::Path::new(path)).ok_or_else(|| {
                     Error::Usage(format!(
                         "cannot tell the feed format of `{text}`: use an extension or `:FORMAT`, one of {}",
                         FeedFormat::NAMES.join(", ")

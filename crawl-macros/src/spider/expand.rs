@@ -1,6 +1,6 @@
 //! The only file that quotes: the rewritten impl, `impl Spider`, and the registration.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ImplItem, LitStr};
@@ -12,7 +12,10 @@ use crate::{callbacks, core_path, generator, selectors};
 
 /// Rewrites every method body: literal selectors compiled, callback references named,
 /// generator bodies turned into streams.
-pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<TokenStream> {
+pub(crate) fn rewrite_bodies(
+    spider: &mut SpiderDef,
+    errors: &mut Errors,
+) -> Vec<(Ident, TokenStream)> {
     let handlers = signal_handlers(spider, errors);
     let names = spider.callback_names();
     let generators: Vec<usize> = spider
@@ -32,7 +35,7 @@ pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) -> Vec
         selectors::check_and_compile(&mut method.block, errors);
         callbacks::rewrite(&mut method.block, &names, errors);
         if generators.contains(&index) && errors.is_empty() {
-            into_stream_method(method);
+            generator::into_stream_fn(&mut method.sig, &mut method.block);
         }
     }
     handlers
@@ -40,7 +43,7 @@ pub(crate) fn rewrite_bodies(spider: &mut SpiderDef, errors: &mut Errors) -> Vec
 
 /// Checks each `#[on(signal)]` method, strips the attribute, and returns the handler types
 /// (`struct` and `impl SignalHandler`) plus their construction.
-fn signal_handlers(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<TokenStream> {
+fn signal_handlers(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<(Ident, TokenStream)> {
     let private = core_path::private();
     let self_ty = (*spider.item.self_ty).clone();
     let mut out = Vec::new();
@@ -57,21 +60,18 @@ fn signal_handlers(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<TokenStre
         };
         let holder = quote::format_ident!("__CrawlHandler_{}", method.sig.ident);
         let handler = crate::on::handler_impl(&def, &holder, &method.sig.ident, Some(&self_ty));
-        out.push(quote! {
+        let tokens = quote! {
             #[allow(non_camel_case_types)]
             struct #holder(#private::std::sync::Arc<#self_ty>);
             #handler
-        });
+        };
+        out.push((holder, tokens));
     }
     out
 }
 
-fn into_stream_method(method: &mut syn::ImplItemFn) {
-    generator::into_stream_fn(&mut method.sig, &mut method.block);
-}
-
 /// The impl block, `impl Spider`, and the registration.
-pub(crate) fn expand(spider: &SpiderDef, handlers: &[TokenStream]) -> TokenStream {
+pub(crate) fn expand(spider: &SpiderDef, handlers: &[(Ident, TokenStream)]) -> TokenStream {
     let private = core_path::private();
     let item = &spider.item;
     let self_ty = &item.self_ty;
@@ -105,16 +105,7 @@ pub(crate) fn expand(spider: &SpiderDef, handlers: &[TokenStream]) -> TokenStrea
             }
         }
     });
-    let handler_names =
-        spider
-            .handlers
-            .iter()
-            .filter_map(|(index, _)| match &spider.item.items[*index] {
-                ImplItem::Fn(method) => {
-                    Some(quote::format_ident!("__CrawlHandler_{}", method.sig.ident))
-                }
-                _ => None,
-            });
+    let (handler_names, handlers): (Vec<_>, Vec<_>) = handlers.iter().cloned().unzip();
     let signal_handlers = (!handlers.is_empty()).then(|| {
         quote! {
             fn signal_handlers(
