@@ -13,7 +13,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 
 use serde_json::{Map, Value};
 
-use super::formats::{tail, Exporter};
+use super::formats::{resume_lines, start_lines, Exporter};
 use crate::BoxedItem;
 
 /// Writes one CSV record per item.
@@ -39,16 +39,13 @@ impl Exporter for Csv {
                 .map(|name| String::from_utf8_lossy(name).into_owned());
             self.header = Some(names.collect());
         }
-        let (offset, bytes) = tail(existing)?;
-        self.newline = bytes.last().is_some_and(|&b| b != b'\n');
-        Ok(offset + bytes.len() as u64)
+        let (end, newline) = resume_lines(existing)?;
+        self.newline = newline;
+        Ok(end)
     }
 
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if self.newline {
-            out.write_all(b"\n")?;
-        }
-        Ok(())
+        start_lines(self.newline, out)
     }
 
     fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {
@@ -56,38 +53,31 @@ impl Exporter for Csv {
             Value::Object(fields) => fields,
             other => Map::from_iter([("value".to_owned(), other)]),
         };
+        // The item's records (with the header, for the first) go to the feed in one write.
         let mut bytes = Vec::new();
+        let mut records = csv::WriterBuilder::new()
+            .has_headers(false)
+            .buffer_capacity(1024)
+            .from_writer(&mut bytes);
         let header = match &self.header {
             Some(header) => header,
             None => {
-                write_record(&mut bytes, fields.keys())?;
+                records.write_record(fields.keys())?;
                 self.header.insert(fields.keys().cloned().collect())
             }
         };
         let row = header
             .iter()
             .map(|name| fields.get(name).map_or(Cow::Borrowed(&b""[..]), cell));
-        write_record(&mut bytes, row)?;
+        records.write_record(row)?;
+        records.flush()?;
+        drop(records);
         out.write_all(&bytes)
     }
 
     fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// Appends one CSV record, quoted as needed, to `bytes`.
-fn write_record<I>(bytes: &mut Vec<u8>, fields: I) -> io::Result<()>
-where
-    I: IntoIterator,
-    I::Item: AsRef<[u8]>,
-{
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .buffer_capacity(1024)
-        .from_writer(bytes);
-    writer.write_record(fields)?;
-    writer.flush()
 }
 
 /// The text of one cell.

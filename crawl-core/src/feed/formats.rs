@@ -95,6 +95,22 @@ pub(super) fn tail(file: &mut File) -> io::Result<(u64, Vec<u8>)> {
     Ok((start, bytes))
 }
 
+/// For a line-per-item file being appended to: where its content ends, and whether its last
+/// line lacks its newline (see [`start_lines`]).
+pub(super) fn resume_lines(file: &mut File) -> io::Result<(u64, bool)> {
+    let (offset, bytes) = tail(file)?;
+    let newline = bytes.last().is_some_and(|&b| b != b'\n');
+    Ok((offset + bytes.len() as u64, newline))
+}
+
+/// Ends the appended file's last line first, if [`resume_lines`] found it open.
+pub(super) fn start_lines(newline: bool, out: &mut dyn Write) -> io::Result<()> {
+    if newline {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 /// `bytes` without trailing ASCII whitespace.
 pub(super) fn trim_end(bytes: &[u8]) -> &[u8] {
     let end = bytes

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 
-use super::formats::{tail, trim_end, Exporter};
+use super::formats::{resume_lines, start_lines, tail, trim_end, Exporter};
 use crate::BoxedItem;
 
 /// One JSON object per line.
@@ -15,15 +15,12 @@ pub(super) struct JsonLines {
 
 impl Exporter for JsonLines {
     fn resume(&mut self, existing: &mut File) -> io::Result<u64> {
-        let (offset, bytes) = tail(existing)?;
-        self.newline = bytes.last().is_some_and(|&b| b != b'\n');
-        Ok(offset + bytes.len() as u64)
+        let (end, newline) = resume_lines(existing)?;
+        self.newline = newline;
+        Ok(end)
     }
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if self.newline {
-            out.write_all(b"\n")?;
-        }
-        Ok(())
+        start_lines(self.newline, out)
     }
     fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {
         let mut line = serde_json::to_vec(item)?;
