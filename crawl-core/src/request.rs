@@ -162,6 +162,15 @@ impl Request {
         }
     }
 
+    /// The meta key `key` as a non-negative integer, else `default` (per-request overrides of
+    /// size limits and retry counts).
+    pub(crate) fn meta_u64(&self, key: &str, default: u64) -> u64 {
+        self.meta
+            .get(key)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(default)
+    }
+
     /// Whether the meta key `key` is `true` (the `dont_*` and `allow_*` switches).
     pub(crate) fn meta_flag(&self, key: &str) -> bool {
         self.meta.get(key).and_then(|v| v.as_bool()) == Some(true)

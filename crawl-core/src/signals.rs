@@ -158,7 +158,7 @@ inventory::collect!(SignalHandlerEntry);
 /// Every handler of a crawl, by kind.
 #[derive(Default)]
 pub struct Signals {
-    by_kind: [Vec<Arc<dyn SignalHandler>>; 11],
+    by_kind: [Vec<Arc<dyn SignalHandler>>; SignalKind::ALL.len()],
 }
 
 impl Signals {

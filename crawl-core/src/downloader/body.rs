@@ -13,11 +13,7 @@ pub(super) async fn read_limited(
     request: &Request,
     settings: &Settings,
 ) -> Result<Bytes, Error> {
-    let maxsize = request
-        .meta
-        .get(DOWNLOAD_MAXSIZE_META)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(settings.download_maxsize);
+    let maxsize = request.meta_u64(DOWNLOAD_MAXSIZE_META, settings.download_maxsize);
     let too_large = || Error::TooLarge {
         url: request.url.to_string(),
         limit: maxsize,
@@ -52,11 +48,7 @@ pub(super) async fn read_limited(
             (_, Some(buffer)) => buffer.extend_from_slice(&chunk),
         }
     }
-    let warnsize = request
-        .meta
-        .get(super::DOWNLOAD_WARNSIZE_META)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(settings.download_warnsize);
+    let warnsize = request.meta_u64(super::DOWNLOAD_WARNSIZE_META, settings.download_warnsize);
     if warnsize > 0 && total > warnsize {
         tracing::warn!(url = %request.url, bytes = total, warnsize, "received a response larger than DOWNLOAD_WARNSIZE");
     }

@@ -65,14 +65,6 @@ fn codings(response: &Response) -> (Vec<String>, Vec<Coding>) {
     (names, decodable)
 }
 
-fn meta_size(request: &Request, key: &str, default: u64) -> u64 {
-    request
-        .meta
-        .get(key)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(default)
-}
-
 /// Decodes on the runtime while small, on a blocking thread once past [`INLINE_LIMIT`].
 async fn decode_body(
     body: Bytes,
@@ -121,8 +113,12 @@ impl DownloaderMiddleware for Compression {
         if decodable.is_empty() {
             return Hook::ready(Ok(ResponseOutcome::Continue(response)));
         }
-        let maxsize = meta_size(&response.request, DOWNLOAD_MAXSIZE_META, self.maxsize);
-        let warnsize = meta_size(&response.request, DOWNLOAD_WARNSIZE_META, self.warnsize);
+        let maxsize = response
+            .request
+            .meta_u64(DOWNLOAD_MAXSIZE_META, self.maxsize);
+        let warnsize = response
+            .request
+            .meta_u64(DOWNLOAD_WARNSIZE_META, self.warnsize);
         Hook::boxed(async move {
             let encoded = response.body.len() as u64;
             let decoded = match decode_body(response.body.clone(), decodable, maxsize).await {

@@ -78,16 +78,8 @@ impl Retry {
         retry_after: Option<f64>,
         crawler: &Crawler,
     ) -> Option<Request> {
-        let meta = &request.meta;
-        let attempt = meta
-            .get(RETRY_TIMES_META)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0)
-            + 1;
-        let max = meta
-            .get(MAX_RETRY_TIMES_META)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(u64::from(self.times));
+        let attempt = request.meta_u64(RETRY_TIMES_META, 0) + 1;
+        let max = request.meta_u64(MAX_RETRY_TIMES_META, u64::from(self.times));
         let stats = crawler.stats();
         if attempt > max {
             stats.inc("retry/max_reached");
