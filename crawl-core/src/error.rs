@@ -49,12 +49,12 @@ pub enum Error {
         limit: u64,
     },
     /// The response's body would take the bodies in memory past `DOWNLOAD_MAXMEMORY`.
-    #[error("response from `{url}` refused: {source}")]
+    #[error("response from `{url}` refused: {over}")]
     OverMemoryBudget {
         /// The request's URL.
         url: String,
         /// The budget and what was in use.
-        source: crate::response::OverBudget,
+        over: crate::OverBudget,
     },
     /// A selector failed to parse at run time.
     #[error(transparent)]

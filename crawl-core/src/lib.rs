@@ -74,7 +74,7 @@ pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
 pub use request::{Callback, IntoUrl, Request};
 #[doc(inline)]
-pub use response::Response;
+pub use response::{OverBudget, Response};
 #[doc(inline)]
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]

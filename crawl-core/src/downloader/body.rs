@@ -22,9 +22,9 @@ pub(super) async fn read_limited(
         url: request.url.to_string(),
         limit: maxsize,
     };
-    let over_budget = |source| Error::OverMemoryBudget {
+    let over_budget = |over| Error::OverMemoryBudget {
         url: request.url.to_string(),
-        source,
+        over,
     };
     let declared = response.content_length();
     if maxsize > 0 && declared.is_some_and(|len| len > maxsize) {

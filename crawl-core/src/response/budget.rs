@@ -58,6 +58,7 @@ impl ResponseLimits {
     }
 
     /// Bytes charged by the bodies alive now (0 when there is no budget).
+    #[cfg(test)]
     pub fn in_use(&self) -> u64 {
         self.used.load(Ordering::Relaxed)
     }
@@ -124,6 +125,7 @@ impl BodyCharge {
     }
 
     /// Bytes this charge holds.
+    #[cfg(test)]
     pub fn bytes(&self) -> u64 {
         self.bytes
     }

@@ -35,6 +35,12 @@ impl Run {
 
 /// Runs `crawl SPIDER -a start_url=<site PATH> -O <temp>.jsonl EXTRA...`.
 pub async fn crawl(spider: &str, site: &DemoSite, path: &str, extra: &[&str]) -> Run {
+    crawl_url(spider, &site.url(path), extra).await
+}
+
+/// Runs `crawl SPIDER -a start_url=START -O <temp>.jsonl EXTRA...` (START: URLs separated by
+/// commas).
+pub async fn crawl_url(spider: &str, start: &str, extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("items.jsonl");
     let mut args: Vec<String> = vec![
@@ -42,7 +48,7 @@ pub async fn crawl(spider: &str, site: &DemoSite, path: &str, extra: &[&str]) ->
         "crawl".into(),
         spider.into(),
         "-a".into(),
-        format!("start_url={}", site.url(path)),
+        format!("start_url={start}"),
         "-O".into(),
         feed.display().to_string(),
         "-s".into(),
