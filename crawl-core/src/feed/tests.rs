@@ -90,7 +90,7 @@ fn export(specs: &[FeedSpec], items: Vec<BoxedItem>, close: bool) {
     if close {
         feeds.close(&stats);
     } else {
-        feeds.flush();
+        feeds.flush(&stats);
     }
     let failed: Vec<_> = stats
         .snapshot()
