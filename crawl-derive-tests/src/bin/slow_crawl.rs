@@ -10,6 +10,7 @@ use crawl_core::prelude::*;
 #[derive(Serialize)]
 struct Visit {
     url: String,
+    title: String,
     page: u32,
     tags: Vec<String>,
 }
@@ -42,6 +43,7 @@ impl Slow {
             .unwrap_or_default();
         Visit {
             url: response.url.to_string(),
+            title: response.css("title::text").get().unwrap_or_default(),
             page,
             tags: vec!["slow".to_owned(), format!("p{page}")],
         }
