@@ -122,6 +122,9 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
