@@ -2,6 +2,7 @@
 
 mod append;
 mod exact;
+mod props;
 mod setting;
 
 use std::path::Path;
