@@ -27,6 +27,8 @@ mod grammar;
 mod list;
 mod re;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 pub use grammar::{parse_query, ParsedQuery, PseudoElement, QueryError};
