@@ -111,6 +111,13 @@ pub fn main(config: CliConfig) -> ExitCode {
         Err(error) => error.exit(),
     };
     match runtime.block_on(execute(cli, config, true)) {
+        Ok(Some(result)) if result.failed_feeds() > 0 => {
+            eprintln!(
+                "error: {} feed(s) could not be written (see the errors above)",
+                result.failed_feeds()
+            );
+            ExitCode::FAILURE
+        }
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -205,19 +212,50 @@ fn demo_start(args: &mut SpiderArgs) -> Result<Option<DemoGuard>, Error> {
     }
 }
 
-/// Installs the log subscriber once; later calls (as in tests) keep the first.
+/// Targets whose DEBUG and TRACE lines describe a library's insides (the HTML parser's
+/// every token, the HTTP client's every connection): kept at INFO unless a `LOG_LEVEL`
+/// directive names them (`-L debug,html5ever=trace`).
+const QUIET_TARGETS: &[&str] = &[
+    "html5ever",
+    "markup5ever",
+    "selectors",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "reqwest",
+];
+
+/// The filter of `LOG_LEVEL`: a level (`DEBUG`) or `EnvFilter` directives
+/// (`debug,crawl_core::engine=trace`), with [`QUIET_TARGETS`] at INFO at most.
+fn log_filter(level: &str) -> Result<tracing_subscriber::EnvFilter, Error> {
+    let mut directives = level.to_ascii_lowercase();
+    for target in QUIET_TARGETS {
+        let named = directives
+            .split(',')
+            .any(|directive| directive.trim().starts_with(target));
+        if !named {
+            directives.push_str(&format!(",{target}=info"));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(&directives).map_err(|_| Error::InvalidSetting {
+        name: "LOG_LEVEL".to_owned(),
+        value: level.to_owned(),
+        expected: "TRACE, DEBUG, INFO, WARN or ERROR",
+    })
+}
+
+/// Installs the log subscriber once; later calls (as in tests) keep the first. Colours only
+/// on a terminal (and not under `NO_COLOR`): a log written to a file or a pipe holds plain
+/// text.
 fn init_logging(level: &str) -> Result<(), Error> {
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(level.to_ascii_lowercase()).map_err(|_| {
-            Error::InvalidSetting {
-                name: "LOG_LEVEL".to_owned(),
-                value: level.to_owned(),
-                expected: "TRACE, DEBUG, INFO, WARN or ERROR",
-            }
-        })?;
+    use std::io::IsTerminal;
+    let filter = log_filter(level)?;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(false)
         .try_init();
     Ok(())
@@ -251,5 +289,24 @@ mod tests {
                 .contains("expected NAME=VALUE, found `NOEQUALS`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn library_internals_stay_quiet_unless_named() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let enabled = |level: &str, target: &str| {
+            let subscriber = tracing_subscriber::registry().with(log_filter(level).unwrap());
+            tracing::subscriber::with_default(subscriber, || match target {
+                "html5ever" => tracing::enabled!(target: "html5ever::tree_builder", tracing::Level::DEBUG),
+                "selectors" => tracing::enabled!(target: "selectors::matching", tracing::Level::DEBUG),
+                _ => tracing::enabled!(target: "crawl_core::engine", tracing::Level::DEBUG),
+            })
+        };
+        assert!(enabled("DEBUG", "crawl"));
+        assert!(!enabled("DEBUG", "html5ever"));
+        assert!(!enabled("DEBUG", "selectors"));
+        assert!(enabled("debug,html5ever=debug", "html5ever"));
+        assert!(!enabled("INFO", "crawl"));
+        assert!(log_filter("debug=lots").is_err());
     }
 }

@@ -40,6 +40,15 @@ pub enum Error {
         /// A readable description.
         message: String,
     },
+    /// The server's answer is not valid HTTP (an invalid header or status line): reported,
+    /// counted in `downloader/exception_type_count/InvalidResponse`, never retried.
+    #[error("invalid response from `{url}`: {message}")]
+    InvalidResponse {
+        /// The request's URL.
+        url: String,
+        /// What the HTTP parser rejected.
+        message: String,
+    },
     /// The response is larger than `DOWNLOAD_MAXSIZE`.
     #[error("response from `{url}` is larger than the limit of {limit} bytes")]
     TooLarge {
@@ -79,6 +88,7 @@ impl Error {
             Error::InvalidUrl { .. } => "InvalidUrl",
             Error::UnknownSetting { .. } | Error::InvalidSetting { .. } => "Setting",
             Error::Download { kind, .. } => kind,
+            Error::InvalidResponse { .. } => "InvalidResponse",
             Error::TooLarge { .. } => "TooLarge",
             Error::OverMemoryBudget { .. } => "OverMemoryBudget",
             Error::Selector(_) => "Selector",

@@ -72,12 +72,14 @@ impl Response {
         self.charge.as_ref()
     }
 
-    /// The body decoded as text: the charset comes from the `Content-Type` header, else a
-    /// `<meta charset>` in the page, else a byte-order mark, else UTF-8. Malformed bytes
-    /// become U+FFFD; a UTF-8 body is borrowed, not copied.
+    /// The body decoded as text, its charset found as browsers find it: a byte-order mark,
+    /// else the `Content-Type` header (unless it names UTF-16 over a body that is not), else a
+    /// `<meta charset>` in the page, else UTF-8 if the body is valid UTF-8, else chardetng's
+    /// guess (windows-1252 for most Western pages). Malformed bytes become U+FFFD; a UTF-8
+    /// body is borrowed, not copied.
     pub fn text(&self) -> &str {
         self.text
-            .get_or_init(|| charset::decode(&self.headers, &self.body))
+            .get_or_init(|| charset::decode(&self.headers, &self.body, &self.url))
     }
 
     /// The request's meta, carried to its response.

@@ -6,20 +6,8 @@ use std::process::{Command, Stdio};
 
 use crawl_core::demo_site::DemoSite;
 
-/// Reads stderr lines until one contains `needle`; returns every line read.
-fn read_until(lines: &mut impl Iterator<Item = String>, needle: &str, seen: &mut Vec<String>) {
-    for line in lines.by_ref() {
-        let found = line.contains(needle);
-        seen.push(line);
-        if found {
-            return;
-        }
-    }
-    panic!(
-        "the crawl ended without printing `{needle}`:\n{}",
-        seen.join("\n")
-    );
-}
+mod common;
+use common::{read_until, send_signal};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_ctrl_c_stops_gracefully_and_closes_the_feed() {
@@ -42,11 +30,7 @@ async fn first_ctrl_c_stops_gracefully_and_closes_the_feed() {
     let mut seen = Vec::new();
     // A periodic progress line proves the crawl is under way.
     read_until(&mut lines, "pages/min), scraped", &mut seen);
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    send_signal(child.id(), "INT");
     read_until(&mut lines, "shutting down gracefully", &mut seen);
     seen.extend(lines);
     let exit = child.wait().unwrap();
@@ -87,18 +71,9 @@ async fn second_ctrl_c_stops_at_once() {
     let mut lines = stderr.lines().map_while(Result::ok);
     let mut seen = Vec::new();
     read_until(&mut lines, "pages/min), scraped", &mut seen);
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), "INT");
     read_until(&mut lines, "shutting down gracefully", &mut seen);
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), "INT");
     read_until(&mut lines, "forcing unclean shutdown", &mut seen);
     let exit = child.wait().unwrap();
     assert_eq!(exit.code(), Some(130), "{}", seen.join("\n"));

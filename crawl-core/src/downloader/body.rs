@@ -36,7 +36,7 @@ pub(super) async fn read_limited(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| super::network_error(request, e))?
+        .map_err(|e| super::failure::network_error(request, e))?
     {
         total += chunk.len() as u64;
         if maxsize > 0 && total > maxsize {

@@ -3,6 +3,7 @@
 mod body;
 mod clients;
 pub(crate) mod decode;
+mod failure;
 mod io;
 mod slots;
 
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::response::ResponseLimits;
 use crate::{Error, Request, Response, Settings, Stats};
+use failure::network_error;
 
 /// Meta key naming the slot a request downloads in (Scrapy's `download_slot`).
 pub const DOWNLOAD_SLOT_META: &str = "download_slot";
@@ -161,30 +163,5 @@ impl Downloader {
             }
             Err(error) => Err((request, error)),
         }
-    }
-}
-
-/// Maps a client error to [`Error::Download`] with Scrapy-like kind names.
-pub(crate) fn network_error(request: &Request, error: reqwest::Error) -> Error {
-    let kind = if error.is_timeout() {
-        "TimeoutError"
-    } else if error.is_connect() {
-        "ConnectionRefusedError"
-    } else if error.is_body() || error.is_decode() {
-        "ResponseFailed"
-    } else {
-        "RequestError"
-    };
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    Error::Download {
-        url: request.url.to_string(),
-        kind,
-        message,
     }
 }

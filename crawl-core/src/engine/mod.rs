@@ -9,6 +9,7 @@
 mod components;
 mod progress;
 mod shared;
+mod stop;
 mod task;
 
 use std::collections::BTreeMap;
@@ -58,7 +59,8 @@ pub struct CrawlOptions {
     pub args: SpiderArgs,
     /// Feeds to write items to.
     pub feeds: Vec<FeedSpec>,
-    /// Stop gracefully on Ctrl-C (a second one stops at once).
+    /// Stop gracefully on the first SIGINT (Ctrl-C) or SIGTERM; a second one stops at once,
+    /// after ending every feed on a record boundary and closing JSON and XML documents.
     pub handle_ctrl_c: bool,
 }
 
@@ -69,6 +71,18 @@ pub struct CrawlResult {
     pub finish_reason: String,
     /// Every stat, by Scrapy's names.
     pub stats: BTreeMap<String, serde_json::Value>,
+}
+
+impl CrawlResult {
+    /// How many feeds failed (`feedexport/failed_count/<storage>`): items could not be
+    /// written to them. The command line then exits with a non-zero code.
+    pub fn failed_feeds(&self) -> i64 {
+        self.stats
+            .iter()
+            .filter(|(key, _)| key.starts_with("feedexport/failed_count/"))
+            .filter_map(|(_, count)| count.as_i64())
+            .sum()
+    }
 }
 
 /// Runs `spider` to completion with `options`.
@@ -94,9 +108,6 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         sender.clone(),
     )?;
     let feeds = Feeds::open(&feed_specs)?;
-    if options.handle_ctrl_c {
-        watch_ctrl_c(sender);
-    }
     let order = match settings
         .scheduler_memory_queue
         .to_ascii_lowercase()
@@ -111,21 +122,10 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         events,
         start: None,
     };
+    if options.handle_ctrl_c {
+        stop::watch(sender, Arc::downgrade(&engine.shared))?;
+    }
     engine.run().await
-}
-
-/// First Ctrl-C: close gracefully. Second: exit at once (lines already written stay valid).
-fn watch_ctrl_c(sender: mpsc::UnboundedSender<Event>) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("Received SIGINT, shutting down gracefully. Send again to force");
-            let _ = sender.send(Event::Close("shutdown".to_owned()));
-        }
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::warn!("Received SIGINT twice, forcing unclean shutdown");
-            std::process::exit(130);
-        }
-    });
 }
 
 struct Engine {
@@ -181,7 +181,7 @@ impl Engine {
                 },
                 () = self.shared.wake.notified() => {}
                 () = progress.tick() => progress.log(&stats),
-                _ = flush.tick() => self.shared.lock().feeds.flush(),
+                _ = flush.tick() => self.shared.lock().feeds.flush(&stats),
             }
         }
         let reason = self
@@ -264,9 +264,9 @@ impl Engine {
             .send(Signal::SpiderClosed { reason: &reason }, crawler)
             .await;
         components.pipelines.close(crawler).await;
-        // Closed feeds take no more items: a task still running cannot write past the end.
-        let mut feeds = std::mem::take(&mut self.shared.lock().feeds);
-        feeds.close(stats);
+        // Closed under the lock, so a forced stop meanwhile cannot cut a feed; closed feeds
+        // take no more items, so a task still running cannot write past the end.
+        self.shared.lock().feeds.close(stats);
         let elapsed = started.elapsed();
         stats.set("finish_reason", reason.clone());
         stats.set(

@@ -3,7 +3,9 @@
 //! The header row holds the first item's fields in their serialized order; every later item is
 //! written under those columns (fields it lacks are empty, fields the header lacks are left
 //! out). Strings are written as they are, `null` as an empty cell, numbers and booleans as
-//! JSON text, lists and nested objects as JSON text. An item that is not an object (a bare
+//! JSON text. A list of strings is joined with `,` as Scrapy's `join_multivalued` does
+//! (`["a", "b"]` is `a,b`); other lists and nested objects are JSON text (where Scrapy would
+//! write Python's text of them). An item that is not an object (a bare
 //! string, say) fills a single column named `value`. Appending to a file that already has
 //! content reads its header row and writes under it, without a second header.
 
@@ -85,6 +87,17 @@ fn cell(value: &Value) -> Cow<'_, [u8]> {
     match value {
         Value::Null => Cow::Borrowed(b""),
         Value::String(text) => Cow::Borrowed(text.as_bytes()),
+        Value::Array(values) => match joined(values) {
+            Some(text) => Cow::Owned(text.into_bytes()),
+            None => Cow::Owned(value.to_string().into_bytes()),
+        },
         other => Cow::Owned(other.to_string().into_bytes()),
     }
+}
+
+/// A list of strings joined with `,` (Scrapy's `join_multivalued`); `None` if an entry is not
+/// a string.
+fn joined(values: &[Value]) -> Option<String> {
+    let texts: Option<Vec<&str>> = values.iter().map(Value::as_str).collect();
+    texts.map(|texts| texts.join(","))
 }

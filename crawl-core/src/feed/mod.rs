@@ -24,26 +24,29 @@ struct OpenFeed {
     spec: FeedSpec,
     out: BufWriter<Box<dyn Write + Send>>,
     exporter: Box<dyn Exporter>,
-    failed: bool,
+    /// Why the feed failed: it takes no more items, and the crawl reports it at the end.
+    failed: Option<String>,
+    /// Items given to the writer (some may still be in its buffer).
     items: u64,
+    /// Items known to be in the file: those written before its last successful flush.
+    stored: u64,
     /// The length to cut the file appended to (dropping a closing `]`), made only when
     /// something is written, so that a crawl that writes nothing leaves the file as it was.
     cut: Option<(File, u64)>,
 }
 
 impl OpenFeed {
+    /// Marks the feed failed (once), logs it and counts it in
+    /// `feedexport/failed_count/<storage>`; other feeds go on.
     fn fail(&mut self, stats: &Stats, error: std::io::Error) {
-        if !self.failed {
+        if self.failed.is_none() {
             tracing::error!(
                 "Error writing feed {}: {error}; later items go to other feeds only",
                 self.spec
             );
-            stats.inc(format!(
-                "feedexport/failed_count/{}",
-                self.spec.format.name()
-            ));
+            stats.inc_named("feedexport/failed_count/", self.spec.storage_name());
+            self.failed = Some(error.to_string());
         }
-        self.failed = true;
     }
 
     /// Makes the pending cut, if any, before anything more reaches the file.
@@ -52,6 +55,54 @@ impl OpenFeed {
             Some((file, len)) => file.set_len(len),
             None => Ok(()),
         }
+    }
+
+    /// Pushes the buffered items (whole records) to the file.
+    fn flush(&mut self, stats: &Stats) {
+        if self.failed.is_some() {
+            return;
+        }
+        let settled = if self.out.buffer().is_empty() {
+            Ok(())
+        } else {
+            self.settle()
+        };
+        match settled.and_then(|()| self.out.flush()) {
+            Ok(()) => self.stored = self.items,
+            Err(error) => self.fail(stats, error),
+        }
+    }
+
+    /// Writes the footer and flushes; logs where the items went, or why they did not.
+    fn close(&mut self, stats: &Stats) {
+        if self.failed.is_none() {
+            let closed = self
+                .settle()
+                .and_then(|()| self.exporter.finish(&mut self.out))
+                .and_then(|()| self.out.flush());
+            match closed {
+                Ok(()) => {
+                    self.stored = self.items;
+                    stats.inc_named("feedexport/success_count/", self.spec.storage_name());
+                    tracing::info!(
+                        "Stored {} feed ({} items) in: {}",
+                        self.spec.format.name(),
+                        self.stored,
+                        self.spec.target
+                    );
+                    return;
+                }
+                Err(error) => self.fail(stats, error),
+            }
+        }
+        // Only what reached the file before the error counts as stored.
+        tracing::error!(
+            "Error storing {} feed ({} items) in: {}: {}",
+            self.spec.format.name(),
+            self.stored,
+            self.spec.target,
+            self.failed.as_deref().unwrap_or_default()
+        );
     }
 }
 
@@ -116,8 +167,9 @@ impl Feeds {
                 spec: spec.clone(),
                 out: BufWriter::with_capacity(64 * 1024, target),
                 exporter,
-                failed: false,
+                failed: None,
                 items: 0,
+                stored: 0,
                 cut,
             };
             feed.exporter
@@ -134,7 +186,7 @@ impl Feeds {
     /// Writes `item` to every feed that has not failed.
     pub fn write(&mut self, item: &BoxedItem, stats: &Stats) {
         for feed in &mut self.open {
-            if feed.failed {
+            if feed.failed.is_some() {
                 continue;
             }
             let written = feed
@@ -148,47 +200,21 @@ impl Feeds {
     }
 
     /// Pushes buffered items to the files, so a killed crawl keeps every item written, whole.
-    pub fn flush(&mut self) {
+    pub fn flush(&mut self, stats: &Stats) {
         for feed in &mut self.open {
-            if !feed.failed {
-                let settled = if feed.out.buffer().is_empty() {
-                    Ok(())
-                } else {
-                    feed.settle()
-                };
-                if let Err(error) = settled.and_then(|()| feed.out.flush()) {
-                    feed.failed = true;
-                    tracing::error!("Error writing feed {}: {error}", feed.spec);
-                }
-            }
+            feed.flush(stats);
         }
     }
 
-    /// Writes each feed's footer (closing a JSON array or XML document) and flushes it.
+    /// Writes each feed's footer (closing a JSON array or XML document), flushes it, and
+    /// reports each feed that failed (`feedexport/failed_count/<storage>` counts them).
+    ///
+    /// The feeds are closed once: later calls, and later [`write`](Feeds::write)s, do nothing.
+    /// A forced stop calls this too, so every feed ends on a record boundary, as a valid
+    /// document.
     pub fn close(&mut self, stats: &Stats) {
-        for feed in &mut self.open {
-            if feed.failed {
-                continue;
-            }
-            let closed = feed
-                .settle()
-                .and_then(|()| feed.exporter.finish(&mut feed.out))
-                .and_then(|()| feed.out.flush());
-            match closed {
-                Ok(()) => {
-                    stats.inc(format!(
-                        "feedexport/success_count/{}",
-                        feed.spec.storage_name()
-                    ));
-                    tracing::info!(
-                        "Stored {} feed ({} items) in: {}",
-                        feed.spec.format.name(),
-                        feed.items,
-                        feed.spec.target
-                    );
-                }
-                Err(error) => feed.fail(stats, error),
-            }
+        for mut feed in std::mem::take(&mut self.open) {
+            feed.close(stats);
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod append;
 mod exact;
+mod props;
 mod setting;
 
 use std::path::Path;
@@ -90,7 +91,7 @@ fn export(specs: &[FeedSpec], items: Vec<BoxedItem>, close: bool) {
     if close {
         feeds.close(&stats);
     } else {
-        feeds.flush();
+        feeds.flush(&stats);
     }
     let failed: Vec<_> = stats
         .snapshot()

@@ -1,16 +1,27 @@
-//! Charset detection: the `Content-Type` header, a `<meta>` tag, a byte-order mark, UTF-8.
+//! Charset detection, as browsers do it (the WHATWG encoding sniffing steps): a byte-order
+//! mark, the `Content-Type` header, a `<meta>` tag, then the bytes themselves: UTF-8 when they
+//! are valid UTF-8, else what chardetng (Firefox's detector) guesses, windows-1252 for most
+//! Western pages. A header naming UTF-16 over a body that is not UTF-16 (an ASCII page, say)
+//! is not believed: decoding ASCII as UTF-16 would turn the page into CJK text and lose
+//! every link, so the header is logged and the body detected instead (issue 9).
 
 use bytes::Bytes;
 use bytestring::ByteString;
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED};
 use http::HeaderMap;
+use url::Url;
 
 /// How far into the body to look for a `<meta charset>` tag.
 const META_SCAN_BYTES: usize = 4096;
+/// How much of a body that is not UTF-8 chardetng reads (its guess settles long before).
+const DETECT_BYTES: usize = 64 * 1024;
+/// How much of a body declared UTF-16 is checked for UTF-16's zero bytes.
+const UTF16_CHECK_BYTES: usize = 1024;
 
-/// Decodes `body`; a valid UTF-8 body without a BOM is shared as it is, not copied.
-pub(super) fn decode(headers: &HeaderMap, body: &Bytes) -> ByteString {
-    let encoding = detect(headers, body);
+/// Decodes `body` (of the page at `url`); a valid UTF-8 body without a BOM is shared as it
+/// is, not copied.
+pub(super) fn decode(headers: &HeaderMap, body: &Bytes, url: &Url) -> ByteString {
+    let encoding = detect(headers, body, url);
     if encoding == UTF_8 && !body.starts_with(b"\xEF\xBB\xBF") {
         if let Ok(text) = ByteString::try_from(body.clone()) {
             return text;
@@ -20,19 +31,64 @@ pub(super) fn decode(headers: &HeaderMap, body: &Bytes) -> ByteString {
     ByteString::from(text.into_owned())
 }
 
-/// The body's encoding: header, then BOM, then `<meta>`, then UTF-8.
-pub(super) fn detect(headers: &HeaderMap, body: &[u8]) -> &'static Encoding {
-    let from_header = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(charset_param);
-    if let Some(encoding) = from_header.and_then(|label| Encoding::for_label(label.as_bytes())) {
-        return encoding;
-    }
+/// The body's encoding: BOM, then header, then `<meta>`, then the bytes.
+pub(super) fn detect(headers: &HeaderMap, body: &[u8], url: &Url) -> &'static Encoding {
     if let Some((encoding, _)) = Encoding::for_bom(body) {
         return encoding;
     }
-    meta_charset(&body[..body.len().min(META_SCAN_BYTES)]).unwrap_or(UTF_8)
+    let label = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(charset_param);
+    if let Some(encoding) = label.as_deref().and_then(|l| Encoding::for_label(l.as_bytes())) {
+        if !is_utf16(encoding) || looks_utf16(body) {
+            return encoding;
+        }
+        let guess = sniff(body, url);
+        tracing::warn!(
+            url = %url,
+            "The Content-Type header says charset={} but the body is not UTF-16; \
+             decoding it as {}",
+            label.as_deref().unwrap_or_default(),
+            guess.name()
+        );
+        return guess;
+    }
+    match meta_charset(&body[..body.len().min(META_SCAN_BYTES)]) {
+        // A `<meta>` read as ASCII cannot truly name UTF-16 (WHATWG): the page is UTF-8.
+        Some(encoding) if is_utf16(encoding) => UTF_8,
+        Some(encoding) if encoding == X_USER_DEFINED => WINDOWS_1252,
+        Some(encoding) => encoding,
+        None => sniff(body, url),
+    }
+}
+
+fn is_utf16(encoding: &'static Encoding) -> bool {
+    encoding == UTF_16LE || encoding == UTF_16BE
+}
+
+/// Whether `body` has UTF-16's pattern: markup and Latin text in UTF-16 have a zero byte in
+/// about every other place, while ASCII and the 8-bit encodings have none.
+fn looks_utf16(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(UTF16_CHECK_BYTES)];
+    let zeros = head.iter().filter(|&&byte| byte == 0).count();
+    zeros * 8 >= head.len() && !head.is_empty()
+}
+
+/// The encoding of a body nothing declares: UTF-8 if it is valid UTF-8, else chardetng's
+/// guess, helped by the top-level domain of `url` as in Firefox.
+fn sniff(body: &[u8], url: &Url) -> &'static Encoding {
+    if std::str::from_utf8(body).is_ok() {
+        return UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    let head = &body[..body.len().min(DETECT_BYTES)];
+    detector.feed(head, head.len() == body.len());
+    let tld = url
+        .host_str()
+        .and_then(|host| host.rsplit('.').next())
+        .filter(|tld| !tld.is_empty() && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+    detector.guess(tld.map(str::as_bytes), true)
 }
 
 /// The `charset=` parameter of a `Content-Type` value.
@@ -66,13 +122,17 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     /// The decoded text, and whether it shares the body's bytes (no copy).
     fn decoded(headers: &HeaderMap, body: &[u8]) -> (String, bool) {
         let body = Bytes::copy_from_slice(body);
-        let text = decode(headers, &body);
+        let url = Url::parse("http://example.com/").unwrap();
+        let text = decode(headers, &body, &url);
         (text.to_string(), text.as_bytes().as_ptr() == body.as_ptr())
     }
 
@@ -110,14 +170,36 @@ mod tests {
     }
 
     #[test]
-    fn fallback_is_utf8_with_replacement() {
+    fn without_a_charset_utf8_is_kept_and_other_bytes_are_detected() {
         assert_eq!(
             decoded(&HeaderMap::new(), "ok ✓".as_bytes()),
             ("ok ✓".to_owned(), true)
         );
+        // windows-1252 quotes and accents, as a browser shows them (not U+FFFD).
+        let page = b"<p>\x93Caf\xe9\x94 d\xe9j\xe0 vu, na\xefve \xe9l\xe8ve</p>";
         assert_eq!(
-            decoded(&HeaderMap::new(), b"bad \xFF"),
-            ("bad \u{FFFD}".to_owned(), false)
+            decoded(&HeaderMap::new(), page).0,
+            "<p>\u{201c}Café\u{201d} déjà vu, naïve élève</p>"
         );
+    }
+
+    #[test]
+    fn a_utf16_header_on_an_ascii_body_is_not_believed() {
+        let page = b"<a href=\"/next\">next</a>";
+        let (text, _) = decoded(&headers("text/html; charset=utf-16"), page);
+        assert_eq!(text, "<a href=\"/next\">next</a>");
+        // A real UTF-16 body without a BOM still follows its header.
+        let utf16: Vec<u8> = "<a href=\"/x\">é</a>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let (text, _) = decoded(&headers("text/html; charset=utf-16le"), &utf16);
+        assert_eq!(text, "<a href=\"/x\">é</a>");
+    }
+
+    #[test]
+    fn a_meta_naming_utf16_means_utf8() {
+        let page = "<meta charset=\"utf-16\"><p>é</p>".as_bytes();
+        assert_eq!(decoded(&HeaderMap::new(), page).0, "<meta charset=\"utf-16\"><p>é</p>");
     }
 }

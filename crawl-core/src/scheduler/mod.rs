@@ -4,6 +4,8 @@ mod compact;
 mod dupefilter;
 mod fingerprint;
 mod queue;
+#[cfg(test)]
+mod props;
 
 pub use dupefilter::DupeFilter;
 pub use fingerprint::Fingerprint;

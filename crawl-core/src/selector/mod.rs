@@ -28,6 +28,8 @@ mod list;
 mod parse;
 mod re;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 pub use grammar::{parse_query, ParsedQuery, PseudoElement, QueryError};

@@ -1,10 +1,18 @@
-//! A crawl slow enough to interrupt: the `ctrl_c` test sends it SIGINT mid-crawl.
+//! A crawl slow enough to interrupt: the `ctrl_c` and `faults_stops` tests send it SIGINT and
+//! SIGTERM mid-crawl.
+//!
+//! `-a ms=N`: each of the 40 pages takes N ms (default 300). `-a fast=K`: the first K pages
+//! answer at once and are fetched first (a higher priority), so K items are scraped while the
+//! slow pages are still in flight.
 
 use crawl_core::prelude::*;
 
 #[derive(Serialize)]
 struct Visit {
     url: String,
+    title: String,
+    page: u32,
+    tags: Vec<String>,
 }
 
 #[derive(Default)]
@@ -12,22 +20,32 @@ struct Slow;
 
 #[spider(
     name = "slow",
-    args = ["ms"],
+    args = ["ms", "fast"],
     settings(concurrent_requests = 2, logstats_interval = 0.2)
 )]
 impl Slow {
     async fn start_requests(&self, crawler: &Crawler) {
         let ms: u64 = crawler.args().parse("ms")?.unwrap_or(300);
+        let fast: u32 = crawler.args().parse("fast")?.unwrap_or(0);
         for page in 0..40 {
-            yield_!(Request::new(
-                crawler.start_urls()[0].join(&format!("/slow?ms={ms}&page={page}"))?
-            ));
+            let (wait, priority) = if page < fast { (0, 1) } else { (ms, 0) };
+            let url = crawler.start_urls()[0].join(&format!("/slow?ms={wait}&page={page}"))?;
+            yield_!(Request::new(url).with_priority(priority));
         }
     }
 
     async fn parse(&self, response: Response) -> Visit {
+        let page = response
+            .url
+            .query_pairs()
+            .find(|(key, _)| key == "page")
+            .and_then(|(_, value)| value.parse().ok())
+            .unwrap_or_default();
         Visit {
             url: response.url.to_string(),
+            title: response.css("title::text").get().unwrap_or_default(),
+            page,
+            tags: vec!["slow".to_owned(), format!("p{page}")],
         }
     }
 }

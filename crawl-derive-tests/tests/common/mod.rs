@@ -71,3 +71,30 @@ pub fn read_jsonl(path: &std::path::Path) -> Vec<Value> {
         .map(|line| serde_json::from_str(line).expect("every line is JSON"))
         .collect()
 }
+
+/// Reads log lines until one contains `needle`, keeping every line read in `seen`.
+///
+/// # Panics
+/// If the lines end first, showing what was read.
+pub fn read_until(lines: &mut impl Iterator<Item = String>, needle: &str, seen: &mut Vec<String>) {
+    for line in lines.by_ref() {
+        let found = line.contains(needle);
+        seen.push(line);
+        if found {
+            return;
+        }
+    }
+    panic!(
+        "the crawl ended without printing `{needle}`:\n{}",
+        seen.join("\n")
+    );
+}
+
+/// Sends `signal` (`INT`, `TERM`) to the process `pid` with the `kill` command.
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}

@@ -44,7 +44,7 @@ fn json_and_json_lines_hold_every_field() {
 }
 
 #[test]
-fn csv_has_the_first_items_header_and_json_text_for_nested_values() {
+fn csv_has_the_first_items_header_joined_lists_and_json_text_for_objects() {
     let dir = export_all();
     let text = std::fs::read_to_string(dir.path().join("items.csv")).unwrap();
     assert!(
@@ -55,7 +55,8 @@ fn csv_has_the_first_items_header_and_json_text_for_nested_values() {
     let cells =
         |row: &Vec<(String, String)>| row.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>();
     let author = r#"{"name":"Zoë \"Z\" O'Neil","born":-50}"#;
-    let tags = r#"["a,b","x<y"]"#;
+    // Scrapy's CsvItemExporter joins a list of strings with `,` (issue 14).
+    let tags = "a,b,x<y";
     assert_eq!(cells(&rows[0]), [&title(1), "13.5", "1", tags, "", author]);
     // A review has only `title` among the header's fields.
     assert_eq!(cells(&rows[1]), [&title(1), "", "", "", "", ""]);
@@ -129,4 +130,19 @@ fn items_that_are_not_structs() {
     let lines = read_back(&dir.path().join("bare.jsonl"));
     assert_eq!(lines[0], json!("just text, \"quoted\""));
     assert_eq!(lines[1], json!({"1st": "a", "a b": "<&>", "ok": "\u{1}"}));
+}
+
+#[test]
+fn csv_joins_lists_of_strings_only() {
+    let dir = TempDir::new().unwrap();
+    let feed = spec(&dir, "lists.csv", true);
+    let row = serde_json::json!({
+        "tags": ["x", "y z"], "empty": [], "numbers": [1, 2], "mixed": ["a", 1]
+    });
+    export(&[feed], vec![BoxedItem::new(row)], true);
+    let text = std::fs::read_to_string(dir.path().join("lists.csv")).unwrap();
+    assert_eq!(
+        text,
+        "tags,empty,numbers,mixed\n\"x,y z\",,\"[1,2]\",\"[\"\"a\"\",1]\"\n"
+    );
 }

@@ -117,7 +117,7 @@ impl DownloaderMiddleware for MetaRefresh {
     fn process_response<'a>(
         &'a self,
         response: Response,
-        _: &'a Crawler,
+        crawler: &'a Crawler,
     ) -> Hook<'a, Result<ResponseOutcome, BoxError>> {
         let request = &response.request;
         if dont_redirect(request) || request.method == Method::HEAD || !is_html(&response) {
@@ -130,7 +130,14 @@ impl DownloaderMiddleware for MetaRefresh {
         let Some(target) = target else {
             return Hook::ready(Ok(ResponseOutcome::Continue(response)));
         };
-        let next = redirect(request, target, "meta refresh".into(), true, &self.limits);
+        let next = redirect(
+            request,
+            target,
+            "meta refresh".into(),
+            true,
+            &self.limits,
+            crawler.stats(),
+        );
         Hook::ready(next.map(ResponseOutcome::Reschedule))
     }
 

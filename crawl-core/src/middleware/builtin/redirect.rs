@@ -8,8 +8,8 @@
 //! offsite check sees each hop). Meta `dont_redirect: true`, or a status the request
 //! handles (`handle_httpstatus_list`, `handle_httpstatus_all`), passes the response on.
 //! The hops are recorded in meta `redirect_times`, `redirect_urls` and `redirect_reasons`;
-//! past the limit the request is dropped ("Discarding <GET url>: max redirections
-//! reached").
+//! past the limit the request is dropped, logged at WARN ("Discarding <GET url>: max
+//! redirections reached ...") and counted in `redirect/max_reached`.
 
 #[path = "redirect_util.rs"]
 pub(super) mod util;
@@ -65,7 +65,7 @@ impl DownloaderMiddleware for Redirect {
     fn process_response<'a>(
         &'a self,
         response: Response,
-        _: &'a Crawler,
+        crawler: &'a Crawler,
     ) -> Hook<'a, Result<ResponseOutcome, BoxError>> {
         let (request, status) = (&response.request, response.status.as_u16());
         if !matches!(status, 301 | 302 | 303 | 307 | 308)
@@ -89,7 +89,7 @@ impl DownloaderMiddleware for Redirect {
         };
         let to_get = becomes_get(status, &request.method);
         Hook::ready(
-            redirect(request, target, status.into(), to_get, &self.0)
+            redirect(request, target, status.into(), to_get, &self.0, crawler.stats())
                 .map(ResponseOutcome::Reschedule),
         )
     }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::middleware::IgnoreRequest;
-use crate::{BoxError, Request, Settings};
+use crate::{BoxError, Request, Settings, Stats};
 
 /// Request meta key: `true` never redirects this request.
 pub(crate) const DONT_REDIRECT_META: &str = "dont_redirect";
@@ -47,13 +47,15 @@ pub(crate) fn dont_redirect(request: &Request) -> bool {
 /// (`Authorization` also when the scheme does). Meta, callback and `dont_filter` are kept,
 /// the priority moves by `REDIRECT_PRIORITY_ADJUST`, and the hop is recorded in the
 /// `redirect_*` meta. Past `REDIRECT_MAX_TIMES` hops the request is dropped with
-/// [`IgnoreRequest`].
+/// [`IgnoreRequest`], logged at WARN with its chain and counted in `redirect/max_reached`
+/// (a page lost to a redirect loop must not pass unnoticed).
 pub(crate) fn redirect(
     source: &Request,
     target: Url,
     reason: Value,
     to_get: bool,
     limits: &Limits,
+    stats: &Stats,
 ) -> Result<Request, BoxError> {
     let times = source
         .meta
@@ -62,7 +64,19 @@ pub(crate) fn redirect(
         .unwrap_or(0)
         + 1;
     if times > limits.max_times {
-        tracing::debug!("Discarding {source:?}: max redirections reached");
+        stats.inc("redirect/max_reached");
+        let first = source
+            .meta
+            .get(REDIRECT_URLS_META)
+            .and_then(|urls| urls.get(0))
+            .and_then(Value::as_str)
+            .unwrap_or(source.url.as_str());
+        tracing::warn!(
+            "Discarding {source:?}: max redirections reached (REDIRECT_MAX_TIMES = {}) \
+             after {} hops from <{first}>",
+            limits.max_times,
+            times - 1
+        );
         return Err(IgnoreRequest("max redirections reached".to_owned()).into());
     }
     let mut next = source.clone();
@@ -125,7 +139,7 @@ mod tests {
             .unwrap()
             .with_header("Content-Type", "text/plain");
         let target = Url::parse("http://a.test/next").unwrap();
-        let next = redirect(&source, target.clone(), 302.into(), true, &limits(2)).unwrap();
+        let next = redirect(&source, target.clone(), 302.into(), true, &limits(2), &Stats::default()).unwrap();
         assert_eq!(
             (next.method.as_str(), next.body.len(), next.priority),
             ("GET", 0, 2)
@@ -141,6 +155,7 @@ mod tests {
             "meta refresh".into(),
             false,
             &limits(2),
+            &Stats::default(),
         )
         .unwrap();
         assert_eq!(again.meta[REDIRECT_TIMES_META], 2);
@@ -148,7 +163,7 @@ mod tests {
             again.meta[REDIRECT_REASONS_META],
             serde_json::json!([302, "meta refresh"])
         );
-        assert!(redirect(&again, target, 302.into(), false, &limits(2)).is_err());
+        assert!(redirect(&again, target, 302.into(), false, &limits(2), &Stats::default()).is_err());
     }
 
     #[test]
@@ -163,6 +178,7 @@ mod tests {
             301.into(),
             false,
             &limits(5),
+            &Stats::default(),
         )
         .unwrap();
         assert!(same.headers.contains_key(COOKIE) && !same.headers.contains_key(AUTHORIZATION));
@@ -172,6 +188,7 @@ mod tests {
             301.into(),
             false,
             &limits(5),
+            &Stats::default(),
         )
         .unwrap();
         assert!(!other.headers.contains_key(COOKIE) && !other.headers.contains_key(AUTHORIZATION));

@@ -16,7 +16,8 @@
 //!
 //! Stats: `robotstxt/request_count`, `robotstxt/response_count`,
 //! `robotstxt/response_status_count/<code>`, `robotstxt/exception_count/<kind>`,
-//! `robotstxt/forbidden`.
+//! `robotstxt/unreachable` (origins whose robots.txt could not be fetched: each is logged
+//! once, at WARN, as all of its requests are then forbidden), `robotstxt/forbidden`.
 
 #[path = "robots_util.rs"]
 mod util;
@@ -125,13 +126,25 @@ impl RobotsTxt {
                 return Rules::from_fetch(Fetched::Response(status, &response.body), &self.agent);
             }
             Err(error) => {
-                if error.downcast_ref::<IgnoreRequest>().is_none() {
+                if error.downcast_ref::<IgnoreRequest>().is_some() {
+                    Fetched::Failed
+                } else {
                     stats.inc_named("robotstxt/exception_count/", kind_of(&error));
-                    tracing::warn!("Error downloading robots.txt <GET {url}>: {error:#}");
-                }
-                match error.downcast_ref::<Error>() {
-                    Some(Error::Download { .. }) => Fetched::Unreachable,
-                    _ => Fetched::Failed,
+                    if let Some(Error::Download { kind, .. }) = error.downcast_ref::<Error>() {
+                        // Once per origin (this fetch is): RFC 9309 forbids the whole origin,
+                        // which must not pass unnoticed.
+                        stats.inc("robotstxt/unreachable");
+                        tracing::warn!(
+                            "Cannot fetch robots.txt <GET {url}> ({kind}): every request to {} \
+                             is forbidden, as RFC 9309 asks of an unreachable server (set \
+                             ROBOTSTXT_OBEY=false to crawl it anyway): {error:#}",
+                            url.host_str().unwrap_or_default()
+                        );
+                        Fetched::Unreachable
+                    } else {
+                        tracing::warn!("Error downloading robots.txt <GET {url}>: {error:#}");
+                        Fetched::Failed
+                    }
                 }
             }
         };
