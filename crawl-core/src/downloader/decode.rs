@@ -106,7 +106,6 @@ fn decode_one(
         },
         Coding::Deflate => match read(&mut flate2::read::ZlibDecoder::new(body)) {
             Err(ReadError::Io(_, partial)) => {
-                drop(read);
                 charge.shrink(partial.capacity() as u64);
                 read_bounded(
                     &mut flate2::read::DeflateDecoder::new(body),

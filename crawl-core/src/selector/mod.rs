@@ -26,9 +26,9 @@ mod eval;
 mod grammar;
 mod list;
 mod parse;
-mod re;
 #[cfg(test)]
 mod props;
+mod re;
 #[cfg(test)]
 mod tests;
 
