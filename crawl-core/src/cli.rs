@@ -297,8 +297,12 @@ mod tests {
         let enabled = |level: &str, target: &str| {
             let subscriber = tracing_subscriber::registry().with(log_filter(level).unwrap());
             tracing::subscriber::with_default(subscriber, || match target {
-                "html5ever" => tracing::enabled!(target: "html5ever::tree_builder", tracing::Level::DEBUG),
-                "selectors" => tracing::enabled!(target: "selectors::matching", tracing::Level::DEBUG),
+                "html5ever" => {
+                    tracing::enabled!(target: "html5ever::tree_builder", tracing::Level::DEBUG)
+                }
+                "selectors" => {
+                    tracing::enabled!(target: "selectors::matching", tracing::Level::DEBUG)
+                }
                 _ => tracing::enabled!(target: "crawl_core::engine", tracing::Level::DEBUG),
             })
         };

@@ -79,6 +79,13 @@ fn logged_stat(log: &str, key: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// Asserts each `(stat, value)` of the stats dumped at the end of `log`.
+fn assert_logged(log: &str, expected: &[(&str, i64)]) {
+    for &(key, value) in expected {
+        assert_eq!(logged_stat(log, key), Some(value), "{key} in:\n{log}");
+    }
+}
+
 fn path_arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -135,7 +142,10 @@ async fn forced_stop_closes_every_feed(signal: &str, code: i32) {
     let read = |name: &str| std::fs::read_to_string(file(name)).unwrap();
 
     let json: Vec<Value> = serde_json::from_str(&read("v.json")).expect("a closed JSON array");
-    let mut pages: Vec<i64> = json.iter().map(|item| item["page"].as_i64().unwrap()).collect();
+    let mut pages: Vec<i64> = json
+        .iter()
+        .map(|item| item["page"].as_i64().unwrap())
+        .collect();
     pages.sort_unstable();
     assert_eq!(pages, [0, 1, 2]);
 
@@ -147,10 +157,7 @@ async fn forced_stop_closes_every_feed(signal: &str, code: i32) {
 
     let csv_text = read("v.csv");
     let mut csv = csv::Reader::from_reader(csv_text.as_bytes());
-    assert_eq!(
-        csv.headers().unwrap(),
-        vec!["url", "title", "page", "tags"]
-    );
+    assert_eq!(csv.headers().unwrap(), vec!["url", "title", "page", "tags"]);
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);
     for row in &rows {
@@ -203,24 +210,27 @@ async fn a_feed_that_cannot_be_written_fails_the_crawl_and_spares_the_others() {
     ));
     let (status, log) = crawl.finish();
     assert_eq!(status.code(), Some(1), "{log}");
-    assert_eq!(logged_stat(&log, "item_scraped_count"), Some(40), "{log}");
-    assert_eq!(
-        logged_stat(&log, "feedexport/failed_count/FileFeedStorage"),
-        Some(2),
-        "{log}"
-    );
-    assert_eq!(
-        logged_stat(&log, "feedexport/success_count/FileFeedStorage"),
-        Some(1),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            ("item_scraped_count", 40),
+            ("feedexport/failed_count/FileFeedStorage", 2),
+            ("feedexport/success_count/FileFeedStorage", 1),
+        ],
     );
     // The failed feeds are not said to hold the scraped items.
     assert!(
         log.contains("Error storing jsonlines feed (0 items) in: /dev/full"),
         "{log}"
     );
-    assert!(log.contains("Error storing json feed (0 items) in: /dev/full"), "{log}");
-    assert!(log.contains("error: 2 feed(s) could not be written"), "{log}");
+    assert!(
+        log.contains("Error storing json feed (0 items) in: /dev/full"),
+        "{log}"
+    );
+    assert!(
+        log.contains("error: 2 feed(s) could not be written"),
+        "{log}"
+    );
     assert_eq!(common::read_jsonl(&good).len(), 40);
 }
 
@@ -232,7 +242,10 @@ async fn logs_on_a_pipe_are_plain_and_debug_shows_no_parser_internals() {
     assert!(status.success(), "{log}");
     assert!(!log.contains('\u{1b}'), "colour codes on a pipe:\n{log}");
     assert!(log.contains("Crawled <GET"), "{log}");
-    assert!(!log.contains("in insertion mode"), "html5ever's DEBUG lines:\n{log}");
+    assert!(
+        !log.contains("in insertion mode"),
+        "html5ever's DEBUG lines:\n{log}"
+    );
     // Named in LOG_LEVEL, the parser's lines are shown: the filter is what hid them.
     let asked = Process::start(&args(
         &site.url("/"),
@@ -261,10 +274,16 @@ async fn an_unreachable_robots_txt_is_warned_once_and_counted() {
         .collect();
     assert_eq!(warnings.len(), 1, "{log}");
     assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
-    assert!(warnings[0].contains("(ConnectionRefusedError)"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("(ConnectionRefusedError)"),
+        "{}",
+        warnings[0]
+    );
     assert!(warnings[0].contains("every request to 127.0.0.1 is forbidden"));
-    assert_eq!(logged_stat(&log, "robotstxt/unreachable"), Some(1), "{log}");
-    assert_eq!(logged_stat(&log, "robotstxt/forbidden"), Some(40), "{log}");
+    assert_logged(
+        &log,
+        &[("robotstxt/unreachable", 1), ("robotstxt/forbidden", 40)],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,15 +298,12 @@ async fn a_dns_failure_is_a_dns_lookup_error() {
     assert!(log.contains("Cannot fetch robots.txt"), "{log}");
     assert!(log.contains("(DNSLookupError)"), "{log}");
     assert!(!log.contains("ConnectionRefusedError"), "{log}");
-    assert_eq!(
-        logged_stat(&log, "robotstxt/exception_count/DNSLookupError"),
-        Some(1),
-        "{log}"
-    );
-    assert_eq!(
-        logged_stat(&log, "downloader/exception_type_count/DNSLookupError"),
-        Some(1),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            ("robotstxt/exception_count/DNSLookupError", 1),
+            ("downloader/exception_type_count/DNSLookupError", 1),
+        ],
     );
 }
 
@@ -314,7 +330,14 @@ async fn crawl_pages(start: &str, settings: &[&str]) -> (CrawlResult, Vec<Value>
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("pages.jsonl");
     let mut line = args(start, &["-O", path_arg(&feed), "-s", "LOG_LEVEL=WARN"]);
-    line.splice(0..0, ["test".to_owned(), "crawl".to_owned(), "fault_pages".to_owned()]);
+    line.splice(
+        0..0,
+        [
+            "test".to_owned(),
+            "crawl".to_owned(),
+            "fault_pages".to_owned(),
+        ],
+    );
     for setting in settings {
         line.extend(["-s".to_owned(), setting.to_string()]);
     }
@@ -372,7 +395,12 @@ async fn a_redirect_chain_over_the_limit_is_counted() {
     let site = DemoSite::start().await.unwrap();
     let (result, items) = crawl_pages(&site.url("/redirect/chain/30"), &[]).await;
     assert!(items.is_empty());
-    assert_eq!(stat(&result, "redirect/max_reached"), 1, "{:?}", result.stats);
+    assert_eq!(
+        stat(&result, "redirect/max_reached"),
+        1,
+        "{:?}",
+        result.stats
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

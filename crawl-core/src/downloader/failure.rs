@@ -121,9 +121,7 @@ mod tests {
 
     impl reqwest::dns::Resolve for NoSuchName {
         fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
-            Box::pin(async {
-                Err(io::Error::new(io::ErrorKind::NotFound, "no such name").into())
-            })
+            Box::pin(async { Err(io::Error::new(io::ErrorKind::NotFound, "no such name").into()) })
         }
     }
 

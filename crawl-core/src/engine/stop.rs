@@ -85,7 +85,10 @@ impl Listener {
 
 /// Listens for stop signals for the rest of the process; `sender` reaches the engine loop,
 /// `shared` its feeds.
-pub(super) fn watch(sender: mpsc::UnboundedSender<Event>, shared: Weak<Shared>) -> Result<(), Error> {
+pub(super) fn watch(
+    sender: mpsc::UnboundedSender<Event>,
+    shared: Weak<Shared>,
+) -> Result<(), Error> {
     let mut listener = Listener::new().map_err(|source| Error::Io {
         context: "cannot listen for SIGINT and SIGTERM".to_owned(),
         source,
@@ -105,7 +108,11 @@ pub(super) fn watch(sender: mpsc::UnboundedSender<Event>, shared: Weak<Shared>) 
         tracing::warn!(
             "Received {} {}, forcing unclean shutdown",
             second.name(),
-            if second == first { "twice" } else { "after a first signal" }
+            if second == first {
+                "twice"
+            } else {
+                "after a first signal"
+            }
         );
         let code = second.exit_code();
         // A thread of its own: taking the engine's lock may wait for a write in progress, and

@@ -40,7 +40,10 @@ pub(super) fn detect(headers: &HeaderMap, body: &[u8], url: &Url) -> &'static En
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(charset_param);
-    if let Some(encoding) = label.as_deref().and_then(|l| Encoding::for_label(l.as_bytes())) {
+    if let Some(encoding) = label
+        .as_deref()
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+    {
         if !is_utf16(encoding) || looks_utf16(body) {
             return encoding;
         }
@@ -200,6 +203,9 @@ mod tests {
     #[test]
     fn a_meta_naming_utf16_means_utf8() {
         let page = "<meta charset=\"utf-16\"><p>é</p>".as_bytes();
-        assert_eq!(decoded(&HeaderMap::new(), page).0, "<meta charset=\"utf-16\"><p>é</p>");
+        assert_eq!(
+            decoded(&HeaderMap::new(), page).0,
+            "<meta charset=\"utf-16\"><p>é</p>"
+        );
     }
 }

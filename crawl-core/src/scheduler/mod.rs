@@ -3,9 +3,9 @@
 mod compact;
 mod dupefilter;
 mod fingerprint;
-mod queue;
 #[cfg(test)]
 mod props;
+mod queue;
 
 pub use dupefilter::DupeFilter;
 pub use fingerprint::Fingerprint;

@@ -25,9 +25,9 @@ use scraper::Html;
 mod eval;
 mod grammar;
 mod list;
-mod re;
 #[cfg(test)]
 mod props;
+mod re;
 #[cfg(test)]
 mod tests;
 

@@ -10,8 +10,34 @@ use super::Document;
 fn query_text() -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop::sample::select(vec![
-            "a", "div", "p", ".", "#", "x", "-", "_", ":", "::", "text", "attr", "(", ")", "[",
-            "]", "=", "\"", "'", " ", ",", ">", "+", "~", "*", "é", "\\", "nth-child(2n+1)",
+            "a",
+            "div",
+            "p",
+            ".",
+            "#",
+            "x",
+            "-",
+            "_",
+            ":",
+            "::",
+            "text",
+            "attr",
+            "(",
+            ")",
+            "[",
+            "]",
+            "=",
+            "\"",
+            "'",
+            " ",
+            ",",
+            ">",
+            "+",
+            "~",
+            "*",
+            "é",
+            "\\",
+            "nth-child(2n+1)",
         ]),
         0..12,
     )
@@ -20,7 +46,10 @@ fn query_text() -> impl Strategy<Value = String> {
 
 /// `(class, text, key)` of each `<li>` of a generated list.
 fn entries() -> impl Strategy<Value = Vec<(usize, String, u32)>> {
-    prop::collection::vec((0..3usize, "[a-zA-Z0-9][a-zA-Z0-9 ]{0,9}", any::<u32>()), 0..8)
+    prop::collection::vec(
+        (0..3usize, "[a-zA-Z0-9][a-zA-Z0-9 ]{0,9}", any::<u32>()),
+        0..8,
+    )
 }
 
 fn page(entries: &[(usize, String, u32)]) -> String {

@@ -63,7 +63,11 @@ fn expected(extension: &str, items: &[Value]) -> Vec<Value> {
             .iter()
             .map(|item| {
                 let fields = fields(item).into_iter();
-                Value::Object(fields.map(|(name, value)| (name, xml_json(&value))).collect())
+                Value::Object(
+                    fields
+                        .map(|(name, value)| (name, xml_json(&value)))
+                        .collect(),
+                )
             })
             .collect(),
         _ => items.to_vec(),
@@ -99,9 +103,12 @@ fn xml_json(value: &Value) -> Value {
         Value::Array(list) if list.is_empty() => Value::String(String::new()),
         Value::Array(list) => list.iter().map(xml_json).collect(),
         Value::Object(fields) if fields.is_empty() => Value::String(String::new()),
-        Value::Object(fields) => {
-            Value::Object(fields.iter().map(|(k, v)| (k.clone(), xml_json(v))).collect())
-        }
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), xml_json(v)))
+                .collect(),
+        ),
         other => Value::String(other.to_string()),
     }
 }

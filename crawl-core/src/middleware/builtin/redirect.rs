@@ -89,8 +89,15 @@ impl DownloaderMiddleware for Redirect {
         };
         let to_get = becomes_get(status, &request.method);
         Hook::ready(
-            redirect(request, target, status.into(), to_get, &self.0, crawler.stats())
-                .map(ResponseOutcome::Reschedule),
+            redirect(
+                request,
+                target,
+                status.into(),
+                to_get,
+                &self.0,
+                crawler.stats(),
+            )
+            .map(ResponseOutcome::Reschedule),
         )
     }
 

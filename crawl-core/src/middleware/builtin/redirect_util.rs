@@ -139,7 +139,15 @@ mod tests {
             .unwrap()
             .with_header("Content-Type", "text/plain");
         let target = Url::parse("http://a.test/next").unwrap();
-        let next = redirect(&source, target.clone(), 302.into(), true, &limits(2), &Stats::default()).unwrap();
+        let next = redirect(
+            &source,
+            target.clone(),
+            302.into(),
+            true,
+            &limits(2),
+            &Stats::default(),
+        )
+        .unwrap();
         assert_eq!(
             (next.method.as_str(), next.body.len(), next.priority),
             ("GET", 0, 2)
@@ -163,7 +171,15 @@ mod tests {
             again.meta[REDIRECT_REASONS_META],
             serde_json::json!([302, "meta refresh"])
         );
-        assert!(redirect(&again, target, 302.into(), false, &limits(2), &Stats::default()).is_err());
+        assert!(redirect(
+            &again,
+            target,
+            302.into(),
+            false,
+            &limits(2),
+            &Stats::default()
+        )
+        .is_err());
     }
 
     #[test]
