@@ -3,6 +3,7 @@
 pub use async_stream;
 pub use futures;
 pub use inventory;
+pub use serde;
 pub use std;
 
 pub use crate::registry::SpiderEntry;

@@ -117,6 +117,16 @@ pub mod prelude {
         SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
+    // The traits come from serde through the glob; the derives of the same names are crawl's,
+    // which reach serde through crawl-core, so an item type needs no `serde` dependency.
+    pub use crate::pipeline::DropItem;
+    pub use crate::serde_traits::*;
+    pub use crawl_macros::{Deserialize, Serialize};
+}
+
+/// serde's `Serialize` and `Deserialize` (traits and derives), glob-imported by the prelude
+/// so that crawl's derives of the same names take precedence.
+mod serde_traits {
     pub use serde::{Deserialize, Serialize};
 }
 

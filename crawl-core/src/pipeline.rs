@@ -18,24 +18,31 @@ pub enum PipelineOutcome {
 /// Returned as an error from `process_item` to drop the item with a reason (Scrapy's
 /// `DropItem`).
 ///
+/// `DropItem::new` gives the [`BoxError`](crate::BoxError) a pipeline returns, so
+/// `Err(DropItem::new(reason))` needs no conversion:
+///
 /// ```
-/// # use crawl_core::pipeline::DropItem;
-/// fn check(price: f64) -> crawl_core::Result<f64> {
+/// use crawl_core::prelude::*;
+///
+/// fn check(price: f64) -> Result<Option<f64>> {
 ///     if price <= 0.0 {
-///         return Err(DropItem::new("no_price").into());
+///         return Err(DropItem::new("no_price"));
 ///     }
-///     Ok(price)
+///     Ok(Some(price))
 /// }
-/// assert!(check(0.0).is_err());
+/// let error = check(0.0).unwrap_err();
+/// assert_eq!(error.downcast_ref::<DropItem>().unwrap().0, "no_price");
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[error("item dropped: {0}")]
 pub struct DropItem(pub String);
 
 impl DropItem {
-    /// Drops the item because of `reason`.
-    pub fn new(reason: impl Into<String>) -> Self {
-        DropItem(reason.into())
+    /// The error that drops the item because of `reason`, ready to return as `Err(..)`
+    /// (the engine finds the `DropItem` inside by downcasting).
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(reason: impl Into<String>) -> crate::BoxError {
+        DropItem(reason.into()).into()
     }
 }
 

@@ -80,7 +80,7 @@ async fn drop_first_author(item: Quote) -> Result<Quote> {
         .unwrap()
         .push(format!("drop:{}", item.author));
     if item.author == data::quotes()[0].author {
-        return Err(DropItem::new("first_author").into());
+        return Err(DropItem::new("first_author"));
     }
     Ok(item)
 }

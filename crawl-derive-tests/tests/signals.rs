@@ -148,7 +148,7 @@ impl EverySignal {
 #[pipeline(order = 100)]
 async fn drop_first_author(item: Quote) -> Result<Quote> {
     if item.author == first_author() {
-        return Err(DropItem::new("first_author").into());
+        return Err(DropItem::new("first_author"));
     }
     Ok(item)
 }

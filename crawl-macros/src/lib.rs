@@ -13,6 +13,7 @@ mod middleware;
 mod on;
 mod pipeline;
 mod selectors;
+mod serde_derive;
 mod settings_table;
 mod signature;
 mod spider;
@@ -53,6 +54,26 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn spider(args: TokenStream, item: TokenStream) -> TokenStream {
     debug(spider::expand(args.into(), item.into()))
+}
+
+/// `#[derive(Serialize)]` for a crate that depends on crawl-core alone: serde's derive, with
+/// every `#[serde(...)]` attribute, reached through crawl-core (the prelude exports it).
+#[proc_macro_derive(Serialize, attributes(serde))]
+pub fn derive_serialize(item: TokenStream) -> TokenStream {
+    debug(serde_derive::expand(
+        item.into(),
+        serde_derive::Trait::Serialize,
+    ))
+}
+
+/// `#[derive(Deserialize)]` for a crate that depends on crawl-core alone, as
+/// `#[derive(Serialize)]`.
+#[proc_macro_derive(Deserialize, attributes(serde))]
+pub fn derive_deserialize(item: TokenStream) -> TokenStream {
+    debug(serde_derive::expand(
+        item.into(),
+        serde_derive::Trait::Deserialize,
+    ))
 }
 
 /// Prints the expansion when `CRAWL_MACROS_DEBUG` is set.
