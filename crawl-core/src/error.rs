@@ -57,6 +57,14 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The response's body would take the bodies in memory past `DOWNLOAD_MAXMEMORY`.
+    #[error("response from `{url}` refused: {source}")]
+    OverMemoryBudget {
+        /// The request's URL.
+        url: String,
+        /// The budget and what was in use.
+        source: crate::response::OverBudget,
+    },
     /// A selector failed to parse at run time.
     #[error(transparent)]
     Selector(#[from] crate::selector::SelectorError),
@@ -82,6 +90,7 @@ impl Error {
             Error::Download { kind, .. } => kind,
             Error::InvalidResponse { .. } => "InvalidResponse",
             Error::TooLarge { .. } => "TooLarge",
+            Error::OverMemoryBudget { .. } => "OverMemoryBudget",
             Error::Selector(_) => "Selector",
             Error::Usage(_) => "Usage",
             Error::Io { .. } => "Io",

@@ -10,7 +10,11 @@ use url::Url;
 use crate::selector::{Document, Query, SelectorError, SelectorList};
 use crate::{Callback, Request};
 
+mod budget;
 mod charset;
+
+pub(crate) use budget::ResponseLimits;
+pub use budget::{BodyCharge, OverBudget};
 
 /// A downloaded response, handed to a spider callback.
 pub struct Response {
@@ -26,6 +30,8 @@ pub struct Response {
     pub request: Request,
     text: OnceLock<ByteString>,
     document: OnceLock<Arc<Document>>,
+    /// The body's share of `DOWNLOAD_MAXMEMORY` (none for responses made outside a crawl).
+    charge: Option<BodyCharge>,
 }
 
 impl std::fmt::Debug for Response {
@@ -51,7 +57,19 @@ impl Response {
             request,
             text: OnceLock::new(),
             document: OnceLock::new(),
+            charge: None,
         }
+    }
+
+    /// The same response, its body holding `charge` until the response is dropped.
+    pub(crate) fn with_charge(mut self, charge: BodyCharge) -> Self {
+        self.charge = Some(charge);
+        self
+    }
+
+    /// The body's share of the memory budget, if it came through a crawl's downloader.
+    pub(crate) fn charge(&self) -> Option<&BodyCharge> {
+        self.charge.as_ref()
     }
 
     /// The body decoded as text, its charset found as browsers find it: a byte-order mark,
@@ -70,9 +88,33 @@ impl Response {
     }
 
     /// The parsed HTML document (parsed once, on first use, on the thread that asks: the
-    /// downloads run on their own threads, so a long parse holds up no download).
+    /// downloads run on their own threads, so a long parse holds up no download). Elements
+    /// nest at most `HTML_MAXDEPTH` deep: deeper start tags are dropped (their text kept),
+    /// logged and counted in `html_maxdepth/dropped_tags`.
     pub fn document(&self) -> &Arc<Document> {
-        self.document.get_or_init(|| Document::parse(self.text()))
+        self.document.get_or_init(|| self.parse())
+    }
+
+    fn parse(&self) -> Arc<Document> {
+        let limits = match &self.charge {
+            Some(charge) => charge.limits(),
+            None => ResponseLimits::unlimited(),
+        };
+        let max_depth = limits.html_maxdepth;
+        let parsed = Document::parse_capped(self.text(), max_depth);
+        if parsed.cut > 0 {
+            tracing::warn!(
+                url = %self.url,
+                dropped = parsed.cut,
+                "{self:?}: dropped {} start tags nested deeper than HTML_MAXDEPTH ({max_depth})",
+                parsed.cut
+            );
+            if let Some(stats) = &limits.stats {
+                stats.inc("html_maxdepth/response_count");
+                stats.inc_by("html_maxdepth/dropped_tags", parsed.cut as i64);
+            }
+        }
+        parsed.document
     }
 
     /// Selects with a Scrapy-style CSS query (`div.quote`, `a::attr(href)`, `span::text`).

@@ -252,7 +252,7 @@ fn check_items(items: &[Value], runs: usize) {
 }
 
 /// Checks a CSV feed: one header (the first item's fields: a quote's), `runs` crawls' worth
-/// of rows, the first quote exactly (tags joined with `,`, as Scrapy); authors share no column with the
+/// of rows, the first quote exactly (tags joined with commas, as Scrapy); authors share no column with the
 /// header, so their rows are empty.
 fn check_csv(path: &Path, runs: usize) {
     let (header, records) = read_csv(path);

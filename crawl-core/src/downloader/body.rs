@@ -1,22 +1,30 @@
-//! Reading a response body within `DOWNLOAD_MAXSIZE`, warning past `DOWNLOAD_WARNSIZE`.
+//! Reading a response body within `DOWNLOAD_MAXSIZE` and the memory budget
+//! (`DOWNLOAD_MAXMEMORY`), warning past `DOWNLOAD_WARNSIZE`.
 
 use bytes::{Bytes, BytesMut};
 
+use crate::response::BodyCharge;
 use crate::{Error, Request, Settings};
 
 /// Meta key overriding `DOWNLOAD_MAXSIZE` for one request.
 pub const DOWNLOAD_MAXSIZE_META: &str = "download_maxsize";
 
-/// Reads the whole body; a single-chunk body is kept as it came, without a copy.
+/// Reads the whole body; a single-chunk body is kept as it came, without a copy. `charge`
+/// grows with the memory the body takes, before it is taken.
 pub(super) async fn read_limited(
     mut response: reqwest::Response,
     request: &Request,
     settings: &Settings,
+    charge: &mut BodyCharge,
 ) -> Result<Bytes, Error> {
     let maxsize = request.meta_u64(DOWNLOAD_MAXSIZE_META, settings.download_maxsize);
     let too_large = || Error::TooLarge {
         url: request.url.to_string(),
         limit: maxsize,
+    };
+    let over_budget = |source| Error::OverMemoryBudget {
+        url: request.url.to_string(),
+        source,
     };
     let declared = response.content_length();
     if maxsize > 0 && declared.is_some_and(|len| len > maxsize) {
@@ -35,17 +43,32 @@ pub(super) async fn read_limited(
             return Err(too_large());
         }
         match (&mut first, &mut joined) {
-            (None, None) => first = Some(chunk),
+            (None, None) => {
+                charge.grow(chunk.len() as u64).map_err(over_budget)?;
+                first = Some(chunk);
+            }
             (Some(head), None) => {
-                let mut buffer = BytesMut::with_capacity(
-                    declared.map_or(head.len() + chunk.len(), |len| len as usize),
-                );
+                let capacity = declared.map_or(head.len() + chunk.len(), |len| len as usize);
+                charge.grow(capacity as u64).map_err(over_budget)?;
+                let mut buffer = BytesMut::with_capacity(capacity);
                 buffer.extend_from_slice(head);
                 buffer.extend_from_slice(&chunk);
+                charge.shrink(head.len() as u64);
                 first = None;
                 joined = Some(buffer);
             }
-            (_, Some(buffer)) => buffer.extend_from_slice(&chunk),
+            (_, Some(buffer)) => {
+                // Grow by doubling, charged before the memory is taken.
+                let spare = buffer.capacity() - buffer.len();
+                if spare < chunk.len() {
+                    let capacity = (buffer.capacity() * 2).max(buffer.len() + chunk.len());
+                    charge
+                        .grow((capacity - buffer.capacity()) as u64)
+                        .map_err(over_budget)?;
+                    buffer.reserve(capacity - buffer.len());
+                }
+                buffer.extend_from_slice(&chunk);
+            }
         }
     }
     let warnsize = request.meta_u64(super::DOWNLOAD_WARNSIZE_META, settings.download_warnsize);

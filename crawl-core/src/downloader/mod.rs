@@ -14,6 +14,7 @@ pub use slots::{parse_download_slots, Slot, SlotConfig, Slots};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::response::ResponseLimits;
 use crate::{Error, Request, Response, Settings, Stats};
 use failure::network_error;
 
@@ -33,6 +34,8 @@ pub struct Downloader {
     slots: Slots,
     settings: Arc<Settings>,
     stats: Stats,
+    /// The bodies' memory budget and parse limits, shared by every response.
+    limits: Arc<ResponseLimits>,
 }
 
 impl Downloader {
@@ -55,6 +58,7 @@ impl Downloader {
         Ok(Downloader {
             clients: clients::Clients::new(&settings)?,
             slots,
+            limits: ResponseLimits::new(&settings, stats.clone()),
             settings,
             stats,
         })
@@ -97,6 +101,13 @@ impl Downloader {
                     .inc_by("downloader/response_bytes", response.body.len() as i64);
             }
             Err((_, error)) => {
+                match error {
+                    Error::TooLarge { .. } => self.stats.inc("downloader/response_refused_maxsize"),
+                    Error::OverMemoryBudget { .. } => {
+                        self.stats.inc("downloader/response_refused_memory")
+                    }
+                    _ => {}
+                }
                 self.stats.inc("downloader/exception_count");
                 self.stats
                     .inc_named("downloader/exception_type_count/", error.kind());
@@ -121,6 +132,7 @@ impl Downloader {
             .body(request.body.clone())
             .timeout(Duration::from_secs_f64(timeout.max(0.001)));
         let settings = self.settings.clone();
+        let mut charge = self.limits.charge();
         // The network side runs on the downloader's own threads ([`io`]): callbacks parsing
         // large pages on the crawl's workers never hold up a socket.
         let exchange = io::spawn(async move {
@@ -134,20 +146,20 @@ impl Downloader {
                 let status = response.status();
                 let headers = response.headers().clone();
                 let url = response.url().clone();
-                let body = body::read_limited(response, &request, &settings).await?;
-                Ok::<_, Error>((status, headers, url, body, latency))
+                let body = body::read_limited(response, &request, &settings, &mut charge).await?;
+                Ok::<_, Error>((status, headers, url, body, latency, charge))
             };
             let result = download.await;
             (request, result)
         });
         let (mut request, result) = exchange.await;
         match result {
-            Ok((status, headers, url, body, latency)) => {
+            Ok((status, headers, url, body, latency, charge)) => {
                 request.meta.insert(
                     DOWNLOAD_LATENCY_META.to_owned(),
                     latency.as_secs_f64().into(),
                 );
-                Ok(Response::new(request, url, status, headers, body))
+                Ok(Response::new(request, url, status, headers, body).with_charge(charge))
             }
             Err(error) => Err((request, error)),
         }

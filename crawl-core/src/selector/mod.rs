@@ -25,6 +25,7 @@ use scraper::Html;
 mod eval;
 mod grammar;
 mod list;
+mod parse;
 #[cfg(test)]
 mod props;
 mod re;
@@ -33,6 +34,7 @@ mod tests;
 
 pub use grammar::{parse_query, ParsedQuery, PseudoElement, QueryError};
 pub use list::{Selection, SelectorList};
+pub(crate) use parse::DEFAULT_MAX_DEPTH;
 
 /// An error from a selector query or a regular expression.
 #[derive(Debug, thiserror::Error)]
@@ -71,9 +73,21 @@ impl fmt::Debug for Document {
 }
 
 impl Document {
-    /// Parses `html` as a whole document (never fails: malformed HTML is repaired as browsers do).
+    /// Parses `html` as a whole document (never fails: malformed HTML is repaired as browsers
+    /// do), nesting elements at most 512 deep as browsers do (`HTML_MAXDEPTH`): deeper start
+    /// tags are dropped, their text kept.
     pub fn parse(html: &str) -> Arc<Document> {
-        Document::from_html(Html::parse_document(html))
+        Document::parse_capped(html, parse::DEFAULT_MAX_DEPTH).document
+    }
+
+    /// Parses `html` nesting elements at most `max_depth` deep (0: no cap), and says how many
+    /// start tags the cap dropped.
+    pub(crate) fn parse_capped(html: &str, max_depth: usize) -> CappedParse {
+        let parsed = parse::parse_document(html, max_depth);
+        CappedParse {
+            document: Document::from_html(parsed.html),
+            cut: parsed.cut,
+        }
     }
 
     /// Wraps an already parsed document.
@@ -121,6 +135,14 @@ impl Document {
     fn lock(&self) -> MutexGuard<'_, Html> {
         self.html.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A document parsed by [`Document::parse_capped`].
+pub(crate) struct CappedParse {
+    /// The document.
+    pub document: Arc<Document>,
+    /// Start tags dropped because they would have nested deeper than the cap.
+    pub cut: u64,
 }
 
 /// A compiled query: parse once, evaluate many times. Cloning is cheap (shared).

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::*;
 
+mod depth;
 mod errors;
 
 const PAGE: &str = r#"<!DOCTYPE html>

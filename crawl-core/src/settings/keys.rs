@@ -25,6 +25,12 @@ macro_rules! crawl_settings_table {
             DOWNLOAD_MAXSIZE download_maxsize: u64 = 1024 * 1024 * 1024;
             /// Response size in bytes above which a warning is logged (0 disables it).
             DOWNLOAD_WARNSIZE download_warnsize: u64 = 32 * 1024 * 1024;
+            /// Most bytes of response bodies held in memory at once, while read, decompressed and
+            /// parsed (0: no budget); a body that would go past it is refused.
+            DOWNLOAD_MAXMEMORY download_maxmemory: u64 = 512 * 1024 * 1024;
+            /// Deepest element nesting kept when parsing HTML (0: no cap); deeper start tags
+            /// are dropped, their text kept.
+            HTML_MAXDEPTH html_maxdepth: usize = 512;
             /// Maximum depth of a request below the start requests (0: no limit).
             DEPTH_LIMIT depth_limit: u32 = 0;
             /// Adjusts priority by depth: positive for breadth-first, negative for depth-first.

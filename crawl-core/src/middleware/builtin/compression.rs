@@ -1,6 +1,8 @@
 //! HttpCompressionMiddleware: asks for gzip, deflate, br and zstd bodies and decodes them,
 //! within `DOWNLOAD_MAXSIZE` (the `download_maxsize` meta overrides it) applied to the
-//! decoded size, so a decompression bomb is dropped instead of exhausting memory.
+//! decoded size at every step of nested codings, and within the memory budget
+//! (`DOWNLOAD_MAXMEMORY`) as the body inflates, so a decompression bomb is dropped instead of
+//! exhausting memory.
 
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use crate::hook::Hook;
 use crate::middleware::{
     DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome, ResponseOutcome,
 };
+use crate::response::BodyCharge;
 use crate::{BoxError, Crawler, Request, Response, Settings};
 
 /// The codings crawl decodes, as sent in `Accept-Encoding`.
@@ -65,25 +68,39 @@ fn codings(response: &Response) -> (Vec<String>, Vec<Coding>) {
     (names, decodable)
 }
 
-/// Decodes on the runtime while small, on a blocking thread once past [`INLINE_LIMIT`].
+/// A decoded body and its share of the memory budget.
+struct Decoded {
+    body: Vec<u8>,
+    charge: BodyCharge,
+}
+
+/// Decodes on the runtime while small, on a blocking thread once past [`INLINE_LIMIT`];
+/// `new_charge` gives each attempt an empty charge against the response's budget.
 async fn decode_body(
     body: Bytes,
     codings: Vec<Coding>,
     maxsize: u64,
-) -> Result<Vec<u8>, DecodeError> {
+    new_charge: impl Fn() -> BodyCharge,
+) -> Result<Decoded, DecodeError> {
     let inline_limit = if maxsize == 0 {
         INLINE_LIMIT
     } else {
         maxsize.min(INLINE_LIMIT)
     };
-    match decode(&body, &codings, inline_limit) {
+    let mut charge = new_charge();
+    match decode(&body, &codings, inline_limit, &mut charge) {
         Err(DecodeError::TooLarge { .. }) if maxsize == 0 || maxsize > INLINE_LIMIT => {
-            match tokio::task::spawn_blocking(move || decode(&body, &codings, maxsize)).await {
+            drop(charge);
+            let mut charge = new_charge();
+            let decoding = move || {
+                decode(&body, &codings, maxsize, &mut charge).map(|body| Decoded { body, charge })
+            };
+            match tokio::task::spawn_blocking(decoding).await {
                 Ok(result) => result,
                 Err(join) => std::panic::resume_unwind(join.into_panic()),
             }
         }
-        other => other,
+        other => other.map(|body| Decoded { body, charge }),
     }
 }
 
@@ -121,20 +138,43 @@ impl DownloaderMiddleware for Compression {
             .meta_u64(DOWNLOAD_WARNSIZE_META, self.warnsize);
         Hook::boxed(async move {
             let encoded = response.body.len() as u64;
-            let decoded = match decode_body(response.body.clone(), decodable, maxsize).await {
-                Ok(decoded) => decoded,
-                Err(DecodeError::TooLarge { limit }) => {
-                    let message = format!(
-                        "Ignored response {response:?} because its body ({encoded} B compressed) exceeded \
-                         DOWNLOAD_MAXSIZE ({limit} B) during decompression."
-                    );
-                    tracing::warn!("{message}");
-                    return Err(IgnoreRequest(message).into());
-                }
-                Err(invalid) => {
-                    return Err(BoxError::new(invalid).context(format!("decoding {response:?}")))
-                }
+            let limits = response.charge().map(BodyCharge::limits).cloned();
+            let new_charge = || {
+                limits
+                    .as_ref()
+                    .map_or_else(BodyCharge::unlimited, |l| l.charge())
             };
+            let refused = |stat: &'static str, why: String| {
+                crawler.stats().inc(stat);
+                let message = format!(
+                    "Ignored response {response:?} because its body ({encoded} B compressed) {why} during decompression."
+                );
+                tracing::warn!("{message}");
+                Err(IgnoreRequest(message).into())
+            };
+            let decoded =
+                match decode_body(response.body.clone(), decodable, maxsize, new_charge).await {
+                    Ok(decoded) => decoded,
+                    Err(DecodeError::TooLarge { limit }) => {
+                        return refused(
+                            "downloader/response_refused_maxsize",
+                            format!("exceeded DOWNLOAD_MAXSIZE ({limit} B)"),
+                        )
+                    }
+                    Err(DecodeError::OverBudget(over)) => {
+                        return refused(
+                            "downloader/response_refused_memory",
+                            format!("was refused: {over}"),
+                        )
+                    }
+                    Err(invalid) => {
+                        return Err(BoxError::new(invalid).context(format!("decoding {response:?}")))
+                    }
+                };
+            let Decoded {
+                body: decoded,
+                charge,
+            } = decoded;
             let size = decoded.len() as u64;
             if warnsize > 0 && encoded < warnsize && warnsize <= size {
                 tracing::warn!(
@@ -158,13 +198,9 @@ impl DownloaderMiddleware for Compression {
                     headers.insert(CONTENT_ENCODING, value);
                 }
             }
-            Ok(ResponseOutcome::Continue(Response::new(
-                request,
-                url,
-                status,
-                headers,
-                decoded.into(),
-            )))
+            Ok(ResponseOutcome::Continue(
+                Response::new(request, url, status, headers, decoded.into()).with_charge(charge),
+            ))
         })
     }
 
@@ -219,16 +255,22 @@ mod tests {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(&vec![b'a'; 1024 * 1024]).unwrap();
         let body = Bytes::from(encoder.finish().unwrap());
-        let decoded = decode_body(body.clone(), vec![Coding::Gzip], 0)
+        let decoded = decode_body(body.clone(), vec![Coding::Gzip], 0, BodyCharge::unlimited)
             .await
             .unwrap();
-        assert_eq!(decoded.len(), 1024 * 1024);
-        let limited = decode_body(body.clone(), vec![Coding::Gzip], 512 * 1024).await;
+        assert_eq!(decoded.body.len(), 1024 * 1024);
+        let limited = decode_body(
+            body.clone(),
+            vec![Coding::Gzip],
+            512 * 1024,
+            BodyCharge::unlimited,
+        )
+        .await;
         assert!(matches!(
             limited,
             Err(DecodeError::TooLarge { limit: 524_288 })
         ));
-        let small = decode_body(body, vec![Coding::Gzip], 1000).await;
+        let small = decode_body(body, vec![Coding::Gzip], 1000, BodyCharge::unlimited).await;
         assert!(matches!(small, Err(DecodeError::TooLarge { limit: 1000 })));
     }
 }
