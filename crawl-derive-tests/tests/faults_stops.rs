@@ -79,6 +79,13 @@ fn logged_stat(log: &str, key: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// Asserts each `(stat, value)` of the stats dumped at the end of `log`.
+fn assert_logged(log: &str, expected: &[(&str, i64)]) {
+    for &(key, value) in expected {
+        assert_eq!(logged_stat(log, key), Some(value), "{key} in:\n{log}");
+    }
+}
+
 fn path_arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -203,16 +210,13 @@ async fn a_feed_that_cannot_be_written_fails_the_crawl_and_spares_the_others() {
     ));
     let (status, log) = crawl.finish();
     assert_eq!(status.code(), Some(1), "{log}");
-    assert_eq!(logged_stat(&log, "item_scraped_count"), Some(40), "{log}");
-    assert_eq!(
-        logged_stat(&log, "feedexport/failed_count/FileFeedStorage"),
-        Some(2),
-        "{log}"
-    );
-    assert_eq!(
-        logged_stat(&log, "feedexport/success_count/FileFeedStorage"),
-        Some(1),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            ("item_scraped_count", 40),
+            ("feedexport/failed_count/FileFeedStorage", 2),
+            ("feedexport/success_count/FileFeedStorage", 1),
+        ],
     );
     // The failed feeds are not said to hold the scraped items.
     assert!(
@@ -276,8 +280,10 @@ async fn an_unreachable_robots_txt_is_warned_once_and_counted() {
         warnings[0]
     );
     assert!(warnings[0].contains("every request to 127.0.0.1 is forbidden"));
-    assert_eq!(logged_stat(&log, "robotstxt/unreachable"), Some(1), "{log}");
-    assert_eq!(logged_stat(&log, "robotstxt/forbidden"), Some(40), "{log}");
+    assert_logged(
+        &log,
+        &[("robotstxt/unreachable", 1), ("robotstxt/forbidden", 40)],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,15 +298,12 @@ async fn a_dns_failure_is_a_dns_lookup_error() {
     assert!(log.contains("Cannot fetch robots.txt"), "{log}");
     assert!(log.contains("(DNSLookupError)"), "{log}");
     assert!(!log.contains("ConnectionRefusedError"), "{log}");
-    assert_eq!(
-        logged_stat(&log, "robotstxt/exception_count/DNSLookupError"),
-        Some(1),
-        "{log}"
-    );
-    assert_eq!(
-        logged_stat(&log, "downloader/exception_type_count/DNSLookupError"),
-        Some(1),
-        "{log}"
+    assert_logged(
+        &log,
+        &[
+            ("robotstxt/exception_count/DNSLookupError", 1),
+            ("downloader/exception_type_count/DNSLookupError", 1),
+        ],
     );
 }
 
