@@ -37,6 +37,8 @@
 
 extern crate self as crawl_core;
 
+#[cfg(feature = "redis")]
+pub mod cluster;
 mod crawler;
 pub mod downloader;
 pub mod engine;
