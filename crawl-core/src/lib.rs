@@ -72,7 +72,7 @@ pub use hook::Hook;
 #[doc(inline)]
 pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
-pub use request::{Callback, IntoUrl, Request};
+pub use request::{Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request};
 #[doc(inline)]
 pub use response::{OverBudget, Response};
 #[doc(inline)]
@@ -112,9 +112,9 @@ macro_rules! main {
 pub mod prelude {
     pub use crate::middleware::Origin;
     pub use crate::{
-        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler, Output,
-        OutputStream, Request, Response, Result, Selection, SelectorList, Settings, Spider,
-        SpiderArgs, Stats,
+        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler,
+        FormRequest, JsonRequest, Output, OutputStream, Request, Response, Result, Selection,
+        SelectorList, Settings, Spider, SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
     // The traits come from serde through the glob; the derives of the same names are crawl's,
