@@ -45,6 +45,7 @@ pub mod extensions;
 pub mod feed;
 mod hook;
 mod item;
+pub mod linkextractor;
 pub mod middleware;
 pub mod pipeline;
 pub mod registry;
