@@ -55,6 +55,7 @@ pub mod scheduler;
 pub mod selector;
 mod settings;
 pub mod signals;
+pub mod sitemap;
 mod spider;
 mod stats;
 
