@@ -95,7 +95,8 @@ pub use tracing;
 /// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
 ///
 /// `crawl_core::main!(demo_site)` also starts the embedded demo site and crawls it when no
-/// `-a start_url=URL` is given.
+/// `-a start_url=URL` is given; `crawl_core::main!(demo_site = "/robots.txt")` starts from
+/// that path of it.
 #[macro_export]
 macro_rules! main {
     () => {
@@ -105,7 +106,18 @@ macro_rules! main {
     };
     (demo_site) => {
         fn main() -> ::std::process::ExitCode {
-            $crate::cli::main($crate::cli::CliConfig { demo_site: true })
+            $crate::cli::main($crate::cli::CliConfig {
+                demo_site: true,
+                demo_path: ::std::option::Option::None,
+            })
+        }
+    };
+    (demo_site = $path:literal) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main($crate::cli::CliConfig {
+                demo_site: true,
+                demo_path: ::std::option::Option::Some($path),
+            })
         }
     };
 }
