@@ -14,6 +14,8 @@ use crate::{registry, Error, Settings, SpiderArgs};
 pub struct CliConfig {
     /// Start the embedded demo site and crawl it when no `-a start_url=` is given.
     pub demo_site: bool,
+    /// The demo site's path the crawl starts from (`/` when `None`).
+    pub demo_path: Option<&'static str>,
 }
 
 #[derive(Debug, Parser)]
@@ -171,7 +173,7 @@ async fn execute(
     let mut spider_args = SpiderArgs::from_pairs(args.args);
     spider_args.check(entry.meta)?;
     let _demo = if config.demo_site && spider_args.get(SpiderArgs::START_URL).is_none() {
-        demo_start(&mut spider_args)?
+        demo_start(&mut spider_args, config.demo_path.unwrap_or("/"))?
     } else {
         None
     };
@@ -191,7 +193,7 @@ type DemoGuard = crate::demo_site::DemoSite;
 type DemoGuard = ();
 
 /// Starts the demo site and points the spider at it.
-fn demo_start(args: &mut SpiderArgs) -> Result<Option<DemoGuard>, Error> {
+fn demo_start(args: &mut SpiderArgs, path: &str) -> Result<Option<DemoGuard>, Error> {
     #[cfg(feature = "demo-site")]
     {
         let site =
@@ -200,12 +202,12 @@ fn demo_start(args: &mut SpiderArgs) -> Result<Option<DemoGuard>, Error> {
                 source,
             })?;
         tracing::info!("Demo site running at {}", site.url("/"));
-        args.set_default(SpiderArgs::START_URL, site.url("/"));
+        args.set_default(SpiderArgs::START_URL, site.url(path));
         Ok(Some(site))
     }
     #[cfg(not(feature = "demo-site"))]
     {
-        let _ = args;
+        let _ = (args, path);
         Err(Error::Usage(
             "the demo site needs crawl-core's `demo-site` feature".to_owned(),
         ))

@@ -68,6 +68,17 @@ pub enum Error {
     /// A selector failed to parse at run time.
     #[error(transparent)]
     Selector(#[from] crate::selector::SelectorError),
+    /// A body is not the JSON expected, or a value does not serialize as JSON.
+    #[error("invalid JSON for `{url}`: {source}")]
+    Json {
+        /// The response's or request's URL.
+        url: String,
+        /// What serde_json rejected.
+        source: serde_json::Error,
+    },
+    /// `FormRequest::from_response` found no form to submit, or no control to click.
+    #[error("{0}")]
+    Form(String),
     /// An unknown spider or argument, or another usage error of the command line.
     #[error("{0}")]
     Usage(String),
@@ -92,6 +103,8 @@ impl Error {
             Error::TooLarge { .. } => "TooLarge",
             Error::OverMemoryBudget { .. } => "OverMemoryBudget",
             Error::Selector(_) => "Selector",
+            Error::Json { .. } => "Json",
+            Error::Form(_) => "Form",
             Error::Usage(_) => "Usage",
             Error::Io { .. } => "Io",
         }

@@ -47,6 +47,7 @@ pub mod extensions;
 pub mod feed;
 mod hook;
 mod item;
+pub mod linkextractor;
 pub mod middleware;
 pub mod pipeline;
 pub mod registry;
@@ -56,6 +57,7 @@ pub mod scheduler;
 pub mod selector;
 mod settings;
 pub mod signals;
+pub mod sitemap;
 mod spider;
 mod stats;
 
@@ -74,7 +76,7 @@ pub use hook::Hook;
 #[doc(inline)]
 pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
-pub use request::{Callback, IntoUrl, Request};
+pub use request::{Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request};
 #[doc(inline)]
 pub use response::{OverBudget, Response};
 #[doc(inline)]
@@ -95,7 +97,8 @@ pub use tracing;
 /// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
 ///
 /// `crawl_core::main!(demo_site)` also starts the embedded demo site and crawls it when no
-/// `-a start_url=URL` is given.
+/// `-a start_url=URL` is given; `crawl_core::main!(demo_site = "/robots.txt")` starts from
+/// that path of it.
 #[macro_export]
 macro_rules! main {
     () => {
@@ -105,7 +108,18 @@ macro_rules! main {
     };
     (demo_site) => {
         fn main() -> ::std::process::ExitCode {
-            $crate::cli::main($crate::cli::CliConfig { demo_site: true })
+            $crate::cli::main($crate::cli::CliConfig {
+                demo_site: true,
+                demo_path: ::std::option::Option::None,
+            })
+        }
+    };
+    (demo_site = $path:literal) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main($crate::cli::CliConfig {
+                demo_site: true,
+                demo_path: ::std::option::Option::Some($path),
+            })
         }
     };
 }
@@ -114,9 +128,9 @@ macro_rules! main {
 pub mod prelude {
     pub use crate::middleware::Origin;
     pub use crate::{
-        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler, Output,
-        OutputStream, Request, Response, Result, Selection, SelectorList, Settings, Spider,
-        SpiderArgs, Stats,
+        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler,
+        FormRequest, JsonRequest, Output, OutputStream, Request, Response, Result, Selection,
+        SelectorList, Settings, Spider, SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
     // The traits come from serde through the glob; the derives of the same names are crawl's,

@@ -12,6 +12,9 @@ use crate::{Callback, Request};
 
 mod budget;
 mod charset;
+mod hrefs;
+
+pub use hrefs::Hrefs;
 
 pub(crate) use budget::ResponseLimits;
 pub use budget::{BodyCharge, OverBudget};
@@ -177,5 +180,45 @@ impl Response {
         callback: Callback,
     ) -> Result<Request, crate::Error> {
         Ok(Request::new(self.urljoin(href.as_ref())?).with_callback(callback))
+    }
+
+    /// A request per link (Scrapy's `follow_all`), each handled by `callback`: `links` is a
+    /// list of hrefs, or a selection whose elements give their `href` (`a`, `link`, `area`)
+    /// and whose text or attribute values are hrefs. An href that is not a URL, or an
+    /// element without `href`, gives an error in its place; the others still give requests.
+    ///
+    /// ```
+    /// # use crawl_core::{Callback, Request, Response};
+    /// # let response = Response::new(Request::get("http://h/dir/").unwrap(), "http://h/dir/".parse().unwrap(),
+    /// #     http::StatusCode::OK, Default::default(), r#"<a href="a">A</a> <a href="/b">B</a>"#.into());
+    /// let requests: Vec<Request> = response
+    ///     .follow_all(response.css("a"), Callback::PARSE)
+    ///     .into_iter()
+    ///     .collect::<Result<_, _>>()
+    ///     .unwrap();
+    /// assert_eq!(requests[0].url.as_str(), "http://h/dir/a");
+    /// assert_eq!(requests[1].url.as_str(), "http://h/b");
+    /// let same = response.follow_all(["a", "/b"], Callback::PARSE);
+    /// assert_eq!(same.len(), 2);
+    /// ```
+    pub fn follow_all(
+        &self,
+        links: impl Hrefs,
+        callback: Callback,
+    ) -> Vec<Result<Request, crate::Error>> {
+        links
+            .hrefs()
+            .into_iter()
+            .map(|href| self.follow(href?, callback.clone()))
+            .collect()
+    }
+
+    /// The body parsed as JSON into a `T` (Scrapy's `response.json()`; use
+    /// `serde_json::Value` for any JSON).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
+        serde_json::from_slice(&self.body).map_err(|source| crate::Error::Json {
+            url: self.url.to_string(),
+            source,
+        })
     }
 }
