@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 mod ast;
+mod check;
 mod error;
 mod functions;
 mod lexer;
@@ -32,7 +33,8 @@ pub use ast::{Axis, BinaryOp, Expr, NodeTest, PathExpr, PathStart, Step};
 pub use error::XPathError;
 pub use functions::Function;
 
-/// Parses an XPath 1.0 expression, checking function names and argument counts.
+/// Parses an XPath 1.0 expression, checking function names and argument counts, and that
+/// what must be a node-set can be one (`count('a')` is an error).
 ///
 /// Besides the core function library it knows parsel's `has-class(name, ...)` and EXSLT's
 /// `re:test(string, pattern[, flags])`.

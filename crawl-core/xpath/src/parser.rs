@@ -1,6 +1,7 @@
 //! A recursive-descent parser over the tokens, following XPath 1.0's grammar (section 3).
 
 use crate::ast::{Axis, BinaryOp, Expr, NodeTest, PathExpr, PathStart, Step};
+use crate::check;
 use crate::lexer::{tokenize, Tok};
 use crate::{Function, XPathError};
 
@@ -144,9 +145,15 @@ impl Parser<'_> {
     }
 
     fn union(&mut self) -> Result<Expr, XPathError> {
+        let start = self.offset();
         let mut left = self.path()?;
         while self.eat(&Tok::Pipe) {
+            let at = self.offset();
             let right = self.path()?;
+            for (operand, offset) in [(&left, start), (&right, at)] {
+                check::require_node_set(operand, "`|`")
+                    .map_err(|detail| XPathError::invalid(self.xpath, detail, offset))?;
+            }
             left = Expr::Binary(BinaryOp::Union, Box::new(left), Box::new(right));
         }
         Ok(left)
@@ -167,10 +174,20 @@ impl Parser<'_> {
 
     fn path(&mut self) -> Result<Expr, XPathError> {
         if !self.at_primary() {
+            if !(self.at_step() || matches!(self.peek(), Some(Tok::Slash | Tok::DoubleSlash))) {
+                return Err(
+                    self.error_here(format!("expected an expression, found {}", self.found()))
+                );
+            }
             return self.location_path().map(Expr::Path);
         }
+        let start = self.offset();
         let primary = self.primary()?;
         let predicates = self.predicates()?;
+        if !predicates.is_empty() {
+            check::require_node_set(&primary, "a predicate")
+                .map_err(|detail| XPathError::invalid(self.xpath, detail, start))?;
+        }
         let filter = match predicates.is_empty() {
             true => primary,
             false => Expr::Filter(Box::new(primary), predicates),
@@ -187,13 +204,16 @@ impl Parser<'_> {
             }
             self.relative_steps(&mut steps)?;
         }
-        Ok(match steps.is_empty() {
-            true => filter,
-            false => Expr::Path(PathExpr {
-                start: PathStart::Expr(Box::new(filter)),
-                steps,
-            }),
-        })
+        if steps.is_empty() {
+            return Ok(filter);
+        }
+        let start_expr = PathStart::Expr(Box::new(filter));
+        check::path_start(&start_expr)
+            .map_err(|detail| XPathError::invalid(self.xpath, detail, start))?;
+        Ok(Expr::Path(PathExpr {
+            start: start_expr,
+            steps,
+        }))
     }
 
     fn location_path(&mut self) -> Result<PathExpr, XPathError> {
@@ -422,6 +442,8 @@ impl Parser<'_> {
                 offset,
             ));
         }
+        check::call(function, &args)
+            .map_err(|detail| XPathError::invalid(self.xpath, detail, offset))?;
         Ok(Expr::Call(function, args))
     }
 }

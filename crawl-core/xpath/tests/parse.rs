@@ -126,7 +126,7 @@ fn functions_filters_and_predicates() {
 #[test]
 fn errors_say_what_and_where() {
     let cases: &[(&str, &str, usize)] = &[
-        ("//a[", "invalid xpath `//a[`: expected a step (a name, `*`, `@`, `.`, `..` or `text()`), found end of input", 4),
+        ("//a[", "invalid xpath `//a[`: expected an expression, found end of input", 4),
         ("//a[1", "invalid xpath `//a[1`: expected `]`, found end of input", 5),
         ("//a[@href='x]", "invalid xpath `//a[@href='x]`: string literal not closed: missing `'`", 10),
         ("//p/txt()", "invalid xpath `//p/txt()`: `txt()` is a function, not a step: it cannot follow `/` or an axis", 4),
@@ -146,6 +146,11 @@ fn errors_say_what_and_where() {
         ("f(", "invalid xpath `f(`: unknown function `f()`", 0),
         ("contains(a b)", "invalid xpath `contains(a b)`: expected an operator, found `b`", 11),
         ("contains(a;", "invalid xpath `contains(a;`: unexpected character `;`", 10),
+        ("count('a')", "invalid xpath `count('a')`: `count()` applies to a node-set, not to a string", 0),
+        ("name(1 + 1)", "invalid xpath `name(1 + 1)`: `name()` applies to a node-set, not to a number", 0),
+        ("'a'/b", "invalid xpath `'a'/b`: a path step applies to a node-set, not to a string", 0),
+        ("//a | 3", "invalid xpath `//a | 3`: `|` applies to a node-set, not to a number", 6),
+        ("1[1]", "invalid xpath `1[1]`: a predicate applies to a node-set, not to a number", 0),
         ("concat(a, b", "invalid xpath `concat(a, b`: expected `,` or `)` in the arguments of `concat()`, found end of input", 11),
     ];
     for (expr, message, offset) in cases {

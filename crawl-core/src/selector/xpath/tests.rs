@@ -277,12 +277,19 @@ fn errors_are_reported_not_panicked() {
     assert!(matches!(error, SelectorError::XPath(_)));
     assert_eq!(
         error.to_string(),
-        "invalid xpath `//div[`: expected a step (a name, `*`, `@`, `.`, `..` or `text()`), found end of input"
+        "invalid xpath `//div[`: expected an expression, found end of input"
     );
     let error = doc.try_xpath("count('a')").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "xpath `count('a')`: `count()` applies to a node-set, not to a string"
+        "invalid xpath `count('a')`: `count()` applies to a node-set, not to a string"
+    );
+    // A variable's type is known only when evaluating.
+    let xpath = XPath::new("count($v)").unwrap();
+    let error = doc.try_xpath_with(&xpath, &[("v", "x")]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "xpath `count($v)`: `count()` applies to a node-set, not to a string"
     );
     let error = doc.try_xpath("//s:url").unwrap_err();
     assert_eq!(
