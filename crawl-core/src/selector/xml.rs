@@ -43,7 +43,7 @@ impl Document {
     /// ```
     pub fn parse_xml(xml: &str) -> Arc<Document> {
         let (html, _) = build(xml, false);
-        Document::new(html, true)
+        Document::new(html, true, None)
     }
 
     /// Parses `xml` as a well-formed XML document, or says where it is not.
@@ -56,7 +56,7 @@ impl Document {
     /// ```
     pub fn try_parse_xml(xml: &str) -> Result<Arc<Document>, XmlError> {
         match build(xml, true) {
-            (html, None) => Ok(Document::new(html, true)),
+            (html, None) => Ok(Document::new(html, true, None)),
             (_, Some(error)) => Err(error),
         }
     }
