@@ -196,11 +196,18 @@ impl Selection {
         }
     }
 
-    /// All the text inside an element, concatenated in document order; a value as is.
+    /// All the text inside an element (or the document node), concatenated in document
+    /// order; a value as is.
     pub fn text(&self) -> String {
         match &self.0 {
-            Item::Element(doc, id) => element(&doc.lock(), *id)
-                .map(|e| e.text().collect())
+            Item::Element(doc, id) => doc
+                .lock()
+                .tree
+                .get(*id)
+                .map(|node| {
+                    let texts = node.descendants().filter_map(|n| n.value().as_text());
+                    texts.map(|t| &**t).collect()
+                })
                 .unwrap_or_default(),
             Item::Value(value) => value.clone(),
         }

@@ -28,6 +28,8 @@ mod eval;
 mod functions;
 mod node;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 mod value;
 
