@@ -7,7 +7,7 @@ use bytestring::ByteString;
 use http::{HeaderMap, StatusCode};
 use url::Url;
 
-use crate::selector::{Document, Query, SelectorError, SelectorList};
+use crate::selector::{Document, Query, SelectorError, SelectorList, XPath};
 use crate::{Callback, Request};
 
 mod budget;
@@ -96,8 +96,35 @@ impl Response {
     /// logged and counted in `html_maxdepth/dropped_tags`. The tree counts against
     /// `DOWNLOAD_MAXMEMORY` with the bodies: once the budget is spent, the rest of the page is
     /// dropped, logged and counted in `download_maxmemory/truncated_documents`.
+    ///
+    /// A response whose `Content-Type` is XML (`text/xml`, `application/xml`,
+    /// `application/rss+xml`, any `+xml`) is parsed as XML instead, as Scrapy's
+    /// `XmlResponse` is: see [`Document::parse_xml`].
     pub fn document(&self) -> &Arc<Document> {
-        self.document.get_or_init(|| self.parse())
+        self.document.get_or_init(|| match self.is_xml() {
+            true => Document::parse_xml(self.text()),
+            false => self.parse(),
+        })
+    }
+
+    /// Whether the `Content-Type` names XML.
+    fn is_xml(&self) -> bool {
+        let Some(value) = self.headers.get(http::header::CONTENT_TYPE) else {
+            return false;
+        };
+        let value = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
+        let mime = value.split(';').next().unwrap_or_default().trim();
+        matches!(mime, "text/xml" | "application/xml") || mime.ends_with("+xml")
+    }
+
+    /// The body parsed as XML whatever its `Content-Type` (for a sitemap or feed served as
+    /// `text/plain` or `application/octet-stream`); parsed anew on each call, so keep the
+    /// result. See [`Document::parse_xml`].
+    pub fn xml(&self) -> Arc<Document> {
+        match self.is_xml() {
+            true => Arc::clone(self.document()),
+            false => Document::parse_xml(self.text()),
+        }
     }
 
     fn parse(&self) -> Arc<Document> {
@@ -161,6 +188,36 @@ impl Response {
     /// Selects with a query compiled once (what `#[spider]` turns literal queries into).
     pub fn css_query(&self, query: &Query) -> SelectorList {
         self.document().css_query(query)
+    }
+
+    /// Selects with an XPath 1.0 expression (`//div[@class='quote']`, `//a/@href`,
+    /// `//span/text()`, `normalize-space(//h1)`), the document element as the context node.
+    ///
+    /// A literal expression in a `#[spider]` body is checked while compiling.
+    ///
+    /// # Panics
+    /// If `xpath` is not valid or cannot be evaluated (an undefined namespace prefix); the
+    /// engine reports the panic as a spider error with the URL and goes on. Use
+    /// [`Response::try_xpath`] to handle the error instead.
+    pub fn xpath(&self, xpath: &str) -> SelectorList {
+        match self.try_xpath(xpath) {
+            Ok(list) => list,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Selects with an XPath expression given at run time, returning an error if it does not
+    /// parse or cannot be evaluated.
+    pub fn try_xpath(&self, xpath: &str) -> Result<SelectorList, SelectorError> {
+        self.document().try_xpath(xpath)
+    }
+
+    /// Selects with an expression compiled once (what `#[spider]` turns literal ones into).
+    ///
+    /// # Panics
+    /// If the expression cannot be evaluated (an undefined namespace prefix).
+    pub fn xpath_query(&self, xpath: &XPath) -> SelectorList {
+        self.document().xpath_query(xpath)
     }
 
     /// Resolves `href` against the response's URL.
