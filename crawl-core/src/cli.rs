@@ -1,4 +1,5 @@
-//! The command line the generated `main` runs: `list` and `crawl NAME -o FILE -a k=v -s K=v`.
+//! The command line the generated `main` runs: `list`, `settings` and
+//! `crawl NAME -o FILE -a k=v -s K=v`.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     List,
     /// Run a spider.
     Crawl(CrawlArgs),
+    /// Print every setting: name, type, default, what it does, and Scrapy's counterpart.
+    Settings,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,7 +75,16 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 /// Subcommands and flags that mean the user did not omit the spider's name.
-const COMMAND_WORDS: &[&str] = &["list", "crawl", "help", "-h", "--help", "-V", "--version"];
+const COMMAND_WORDS: &[&str] = &[
+    "list",
+    "crawl",
+    "settings",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
 
 /// Inserts `crawl NAME` when the binary has one spider and no subcommand was given.
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -127,7 +139,7 @@ pub fn main(config: CliConfig) -> ExitCode {
 }
 
 /// Runs a command line (including the program name) as the generated `main` would, without
-/// Ctrl-C handling; for tests and embedding. `list` returns `None`.
+/// Ctrl-C handling; for tests and embedding. `list` and `settings` return `None`.
 pub async fn run<I, T>(args: I, config: CliConfig) -> Result<Option<CrawlResult>, Error>
 where
     I: IntoIterator<Item = T>,
@@ -148,6 +160,10 @@ async fn execute(
             for entry in registry::spiders() {
                 println!("{}", entry.meta.name);
             }
+            return Ok(None);
+        }
+        Command::Settings => {
+            print!("{}", crate::settings_reference());
             return Ok(None);
         }
         Command::Crawl(args) => args,

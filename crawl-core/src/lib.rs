@@ -32,6 +32,9 @@
 //! ```
 //!
 //! Users depend on this crate alone: it re-exports the macros and a [`prelude`].
+//!
+//! The [guide](crate::_guide) explains crawl chapter by chapter, from a first spider to
+//! deploying, with a chapter for readers coming from Scrapy.
 
 #![deny(missing_docs)]
 
@@ -78,7 +81,7 @@ pub use response::{OverBudget, Response};
 #[doc(inline)]
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]
-pub use settings::{SettingValue, Settings, SETTING_NAMES};
+pub use settings::{settings_reference, SettingValue, Settings, SETTING_NAMES};
 #[doc(inline)]
 pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]
@@ -89,7 +92,7 @@ pub use crawl_macros::{middleware, on, pipeline, spider};
 /// The logging crate crawl logs with, for user code: `crawl_core::tracing::info!(..)`.
 pub use tracing;
 
-/// Generates `fn main()`: a command line with `list` and `crawl NAME [-o FILE] [-a k=v]
+/// Generates `fn main()`: a command line with `list`, `settings` and `crawl NAME [-o FILE] [-a k=v]
 /// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
 ///
 /// `crawl_core::main!(demo_site)` also starts the embedded demo site and crawls it when no
@@ -129,6 +132,14 @@ pub mod prelude {
 mod serde_traits {
     pub use serde::{Deserialize, Serialize};
 }
+
+pub mod _guide;
+
+/// The README's examples, compiled (and run where they need no network) as doc tests, so the
+/// README cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
 
 #[doc(hidden)]
 /// Not public API: what macro expansions name. Nothing here is covered by semver.

@@ -5,8 +5,10 @@
 
 #[macro_use]
 mod keys;
+mod reference;
 mod value;
 
+pub use reference::settings_reference;
 pub use value::{SettingValue, StringMap};
 
 use crate::middleware::ComponentOrders;
