@@ -109,6 +109,13 @@ macro_rules! main {
             $crate::cli::main($crate::cli::CliConfig { demo_site: true })
         }
     };
+    ($($other:tt)+) => {
+        ::std::compile_error!(
+            "unknown `main!` option; expected `crawl_core::main!()` or `crawl_core::main!(demo_site)`"
+        );
+        // Still a `main`, so the one mistake makes one error.
+        fn main() {}
+    };
 }
 
 /// What a spider file needs: `use crawl_core::prelude::*;`.
