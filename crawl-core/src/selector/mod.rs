@@ -1,14 +1,20 @@
 //! Scrapy-style selectors: CSS queries with `::text` and `::attr(name)`, with the
 //! semantics of parsel (Scrapy's selector library), over a document shared between tasks.
 //!
-//! ```ignore
-//! let doc = Document::parse(html);
-//! for quote in doc.css("div.quote")? {
-//!     let text = quote.css("span.text::text")?.get();
-//!     let tags = quote.css("a.tag::text")?.getall();
-//! }
-//! let next = doc.css("li.next a::attr(href)")?.get();
 //! ```
+//! use crawl_core::selector::Document;
+//!
+//! let doc = Document::parse(r#"<div class="quote"><span class="text">Hi</span>
+//!     <a class="tag">a</a><a class="tag">b</a></div><li class="next"><a href="/2/">Next</a></li>"#);
+//! for quote in doc.css("div.quote") {
+//!     assert_eq!(quote.css("span.text::text").get().as_deref(), Some("Hi"));
+//!     assert_eq!(quote.css("a.tag::text").getall(), ["a", "b"]);
+//! }
+//! assert_eq!(doc.css("li.next a::attr(href)").get().as_deref(), Some("/2/"));
+//! ```
+//!
+//! The guide's [selectors chapter](crate::_guide::selectors) spells out the semantics
+//! (`h1::text` against `h1 ::text`, relative queries, `Selection::text`).
 //!
 //! Every type here is `Send + Sync + 'static` and borrows nothing: a [`Selection`] of an
 //! element is the shared [`Document`] plus a node id, and each operation locks the
