@@ -82,7 +82,10 @@ impl SpiderArgs {
                     };
                     let value: Expr = inner.value()?.parse()?;
                     if settings.iter().any(|s: &SettingArg| s.key == setting) {
-                        errors.push(&setting, format!("duplicate setting `{setting}`"));
+                        errors.push(
+                            &setting,
+                            format!("duplicate setting `{setting}`; expected each setting once"),
+                        );
                     }
                     settings.push(SettingArg {
                         key: setting,

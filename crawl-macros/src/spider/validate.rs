@@ -98,7 +98,7 @@ fn arg_names(spider: &SpiderDef, errors: &mut Errors) {
         if text == "start_url" {
             errors.push(
                 literal,
-                "`start_url` is built in: every spider accepts `-a start_url=URL`",
+                "`start_url` is built in: every spider accepts `-a start_url=URL`; expected only the spider's own arguments in `args`",
             );
         } else if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             errors.push(
@@ -199,7 +199,7 @@ fn plain_impl(spider: &SpiderDef, errors: &mut Errors) {
     if !item.generics.params.is_empty() {
         errors.push(
             &item.generics,
-            "a spider cannot be generic: the engine builds it by name",
+            "a spider cannot be generic: the engine builds it by name; expected a concrete type such as `impl MySpider`",
         );
     }
 }
