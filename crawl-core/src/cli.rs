@@ -1,5 +1,8 @@
 //! The command line the generated `main` runs: `list`, `settings` and
 //! `crawl NAME -o FILE -a k=v -s K=v`.
+//!
+//! The guide's [command line chapter](crate::_guide::command_line) describes every flag and
+//! exit code.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
