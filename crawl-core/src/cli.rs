@@ -1,4 +1,8 @@
-//! The command line the generated `main` runs: `list` and `crawl NAME -o FILE -a k=v -s K=v`.
+//! The command line the generated `main` runs: `list`, `settings` and
+//! `crawl NAME -o FILE -a k=v -s K=v`.
+//!
+//! The guide's [command line chapter](crate::_guide::command_line) describes every flag and
+//! exit code.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -31,6 +35,8 @@ enum Command {
     List,
     /// Run a spider.
     Crawl(CrawlArgs),
+    /// Print every setting: name, type, default, what it does, and Scrapy's counterpart.
+    Settings,
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,7 +80,16 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 /// Subcommands and flags that mean the user did not omit the spider's name.
-const COMMAND_WORDS: &[&str] = &["list", "crawl", "help", "-h", "--help", "-V", "--version"];
+const COMMAND_WORDS: &[&str] = &[
+    "list",
+    "crawl",
+    "settings",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
 
 /// Inserts `crawl NAME` when the binary has one spider and no subcommand was given.
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -129,7 +144,7 @@ pub fn main(config: CliConfig) -> ExitCode {
 }
 
 /// Runs a command line (including the program name) as the generated `main` would, without
-/// Ctrl-C handling; for tests and embedding. `list` returns `None`.
+/// Ctrl-C handling; for tests and embedding. `list` and `settings` return `None`.
 pub async fn run<I, T>(args: I, config: CliConfig) -> Result<Option<CrawlResult>, Error>
 where
     I: IntoIterator<Item = T>,
@@ -150,6 +165,10 @@ async fn execute(
             for entry in registry::spiders() {
                 println!("{}", entry.meta.name);
             }
+            return Ok(None);
+        }
+        Command::Settings => {
+            print!("{}", crate::settings_reference());
             return Ok(None);
         }
         Command::Crawl(args) => args,

@@ -32,6 +32,9 @@
 //! ```
 //!
 //! Users depend on this crate alone: it re-exports the macros and a [`prelude`].
+//!
+//! The [guide](crate::_guide) explains crawl chapter by chapter, from a first spider to
+//! deploying, with a chapter for readers coming from Scrapy.
 
 #![deny(missing_docs)]
 
@@ -82,7 +85,7 @@ pub use response::{OverBudget, Response};
 #[doc(inline)]
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]
-pub use settings::{SettingValue, Settings, SETTING_NAMES};
+pub use settings::{settings_reference, SettingValue, Settings, SETTING_NAMES};
 #[doc(inline)]
 pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]
@@ -93,7 +96,7 @@ pub use crawl_macros::{middleware, on, pipeline, spider};
 /// The logging crate crawl logs with, for user code: `crawl_core::tracing::info!(..)`.
 pub use tracing;
 
-/// Generates `fn main()`: a command line with `list` and `crawl NAME [-o FILE] [-a k=v]
+/// Generates `fn main()`: a command line with `list`, `settings` and `crawl NAME [-o FILE] [-a k=v]
 /// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
 ///
 /// `crawl_core::main!(demo_site)` also starts the embedded demo site and crawls it when no
@@ -122,6 +125,13 @@ macro_rules! main {
             })
         }
     };
+    ($($other:tt)+) => {
+        ::std::compile_error!(
+            "unknown `main!` option; expected `crawl_core::main!()` or `crawl_core::main!(demo_site)`"
+        );
+        // Still a `main`, so the one mistake makes one error.
+        fn main() {}
+    };
 }
 
 /// What a spider file needs: `use crawl_core::prelude::*;`.
@@ -145,6 +155,14 @@ pub mod prelude {
 mod serde_traits {
     pub use serde::{Deserialize, Serialize};
 }
+
+pub mod _guide;
+
+/// The README's examples, compiled (and run where they need no network) as doc tests, so the
+/// README cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
 
 #[doc(hidden)]
 /// Not public API: what macro expansions name. Nothing here is covered by semver.

@@ -20,6 +20,20 @@ pub(crate) use budget::ResponseLimits;
 pub use budget::{BodyCharge, OverBudget};
 
 /// A downloaded response, handed to a spider callback.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// let request = Request::get("http://127.0.0.1:8000/page/1/").unwrap();
+/// let url = request.url.clone();
+/// let body = r#"<h1>Quotes</h1><li class="next"><a href="/page/2/">Next</a></li>"#;
+/// let response = Response::new(request, url, http::StatusCode::OK, Default::default(), body.into());
+///
+/// assert_eq!(response.css("h1::text").get().as_deref(), Some("Quotes"));
+/// let href = response.css("li.next a::attr(href)").get().unwrap();
+/// let next = response.follow(href, Callback::default()).unwrap();
+/// assert_eq!(next.url.as_str(), "http://127.0.0.1:8000/page/2/");
+/// ```
 pub struct Response {
     /// The HTTP status.
     pub status: StatusCode,

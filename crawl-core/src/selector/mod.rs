@@ -20,6 +20,9 @@
 //! assert_eq!(doc.xpath("//a/@href").re_first(r"\d+").unwrap().as_deref(), Some("2"));
 //! ```
 //!
+//! The guide's [selectors chapter](crate::_guide::selectors) spells out the semantics
+//! (`h1::text` against `h1 ::text`, relative queries, `Selection::text`).
+//!
 //! Every type here is `Send + Sync + 'static` and borrows nothing: a [`Selection`] of an
 //! element is the shared [`Document`] plus a node id, and each operation locks the
 //! document once, does its work and returns owned data, so selections can be held across

@@ -15,10 +15,11 @@ use crate::fallback;
 
 /// Expands `#[spider(args)] impl ... { ... }`.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
     let (declaration, item) = match syn::parse2::<ItemImpl>(item.clone()) {
         Ok(item) => (TokenStream::new(), item),
         Err(_) => match syn::parse2::<syn::ItemFn>(item.clone()) {
-            Ok(function) => free_fn::to_impl(function),
+            Ok(function) => free_fn::to_impl(function, &mut errors),
             Err(_) => {
                 let error = syn::Error::new_spanned(
                     &item,
@@ -28,7 +29,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         },
     };
-    let mut errors = Errors::default();
     let args = SpiderArgs::parse(args, &mut errors);
     let mut spider = parse::SpiderDef::new(item, args);
     validate::validate(&spider, &mut errors);

@@ -76,6 +76,17 @@ impl SpiderDef {
         let mut callbacks = Vec::new();
         let mut start_requests = None;
         let mut handlers = Vec::new();
+        // A method named where a callback goes is a callback, whatever its arguments: a wrong
+        // signature is then reported as such, not as an unknown callback.
+        let referenced: Vec<Ident> = item
+            .items
+            .iter()
+            .filter_map(|impl_item| match impl_item {
+                ImplItem::Fn(method) => Some(crate::callbacks::referenced(&method.block)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         for (index, impl_item) in item.items.iter().enumerate() {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
@@ -84,7 +95,7 @@ impl SpiderDef {
                 handlers.push((index, tokens));
             } else if method.sig.ident == "start_requests" {
                 start_requests = Some(def(index, method));
-            } else if mentions_response(method) {
+            } else if mentions_response(method) || referenced.contains(&method.sig.ident) {
                 callbacks.push(def(index, method));
             }
         }

@@ -64,7 +64,10 @@ fn start_urls(spider: &SpiderDef, errors: &mut Errors) {
                     url.scheme()
                 ),
             ),
-            Err(error) => errors.push(literal, format!("invalid start URL `{text}`: {error}")),
+            Err(error) => errors.push(
+                literal,
+                format!("invalid start URL `{text}`: {error}; expected an absolute `http` or `https` URL such as `https://example.com/`"),
+            ),
         }
     }
 }
@@ -95,7 +98,7 @@ fn arg_names(spider: &SpiderDef, errors: &mut Errors) {
         if text == "start_url" {
             errors.push(
                 literal,
-                "`start_url` is built in: every spider accepts `-a start_url=URL`",
+                "`start_url` is built in: every spider accepts `-a start_url=URL`; expected only the spider's own arguments in `args`",
             );
         } else if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             errors.push(
@@ -196,29 +199,32 @@ fn plain_impl(spider: &SpiderDef, errors: &mut Errors) {
     if !item.generics.params.is_empty() {
         errors.push(
             &item.generics,
-            "a spider cannot be generic: the engine builds it by name",
+            "a spider cannot be generic: the engine builds it by name; expected a concrete type such as `impl MySpider`",
         );
     }
 }
 
-const CALLBACK_FORMS: &str =
-    "expected `async fn NAME(&self, response: Response)` or `async fn NAME(&self, response: Response, crawler: &Crawler)`";
+/// The accepted callback signatures, spelt with the callback's name.
+fn callback_forms(name: &syn::Ident) -> String {
+    format!("expected `async fn {name}(&self, response: Response)` or `async fn {name}(&self, response: Response, crawler: &Crawler)`")
+}
 
 /// A callback is `async fn name(&self, response: Response[, crawler: &Crawler])`.
 fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut Errors) {
     let method = spider.method(callback.index);
     let sig = &method.sig;
     let name = &sig.ident;
+    let forms = callback_forms(name);
     if sig.asyncness.is_none() {
         errors.push(
             sig.fn_token,
-            format!("callback `{name}` must be an `async fn`; {CALLBACK_FORMS}"),
+            format!("callback `{name}` must be an `async fn`; {forms}"),
         );
     }
     if !sig.generics.params.is_empty() {
         errors.push(
             &sig.generics,
-            format!("callback `{name}` cannot be generic; {CALLBACK_FORMS}"),
+            format!("callback `{name}` cannot be generic; {forms}"),
         );
     }
     if !signature::has_ref_self(sig) {
@@ -229,20 +235,25 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
             .unwrap_or_else(|| sig.ident.span());
         errors.push_error(syn::Error::new(
             at,
-            format!("callback `{name}` must take `&self` first; {CALLBACK_FORMS}"),
+            format!("callback `{name}` must take `&self` first; {forms}"),
         ));
     }
     let args = signature::typed_args(sig);
     match args.first() {
+        None => {
+            let at = sig.paren_token.span.join();
+            errors.push_error(syn::Error::new(
+                at,
+                format!("callback `{name}` must take the response; {forms}"),
+            ));
+        }
         Some(first) if signature::is_ref_to(&first.ty, "Response") => errors.push(
             &first.ty,
-            format!("callback `{name}` takes the response by value: `response: Response`"),
+            format!("callback `{name}` takes the response by value: `response: Response`; {forms}"),
         ),
         Some(first) if !signature::is_named(&first.ty, "Response") => errors.push(
             &first.ty,
-            format!(
-                "the first argument of callback `{name}` must be the response; {CALLBACK_FORMS}"
-            ),
+            format!("the first argument of callback `{name}` must be the response; {forms}"),
         ),
         _ => {}
     }
@@ -250,7 +261,7 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
         if args.len() > 2 || !signature::is_ref_to(&extra.ty, "Crawler") {
             errors.push(
                 &extra.ty,
-                format!("unexpected argument in callback `{name}`; {CALLBACK_FORMS}"),
+                format!("unexpected argument in callback `{name}`; {forms}"),
             );
         }
     }
