@@ -91,7 +91,89 @@ pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]
 pub use stats::Stats;
 
-pub use crawl_macros::{middleware, on, pipeline, spider};
+/// A spider: an impl block (or a free async fn) whose callbacks turn responses into items
+/// and requests; more in the guide's [first spider](crate::_guide::first_spider) chapter.
+///
+/// ```no_run
+/// use crawl_core::prelude::*;
+///
+/// #[derive(Serialize)]
+/// struct Title { title: String }
+///
+/// #[derive(Default)]
+/// pub struct Titles;
+///
+/// #[spider(name = "titles", start_urls = ["http://127.0.0.1:8000/"], settings(download_delay = 0.5))]
+/// impl Titles {
+///     async fn parse(&self, response: Response) {
+///         yield_!(Title { title: response.css("title::text").get().unwrap_or_default() });
+///         if let Some(next) = response.css("li.next a::attr(href)").get() {
+///             yield_!(response.follow(next, Self::parse));
+///         }
+///     }
+/// }
+///
+/// crawl_core::main!(demo_site);
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::spider;
+
+/// An item pipeline, run in order on every item of the type it takes; more in the guide's
+/// [items and pipelines](crate::_guide::items_and_pipelines) chapter.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// #[derive(Serialize)]
+/// struct Quote { text: String }
+///
+/// #[pipeline(order = 300)]
+/// async fn trim(mut item: Quote) -> Result<Option<Quote>> {
+///     item.text = item.text.trim().to_owned();
+///     if item.text.is_empty() {
+///         return Err(DropItem::new("empty"));
+///     }
+///     Ok(Some(item))
+/// }
+/// # fn main() {}
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::pipeline;
+
+/// A downloader or spider middleware, with Scrapy's hooks; more in the guide's
+/// [middlewares](crate::_guide::middlewares) chapter.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// #[middleware(order = 543)]
+/// async fn process_request(request: &mut Request) {
+///     request.headers.insert("x-crawled-by", "crawl".parse().unwrap());
+/// }
+/// # fn main() {}
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::middleware;
+
+/// A signal handler, called at a step of the crawl; more in the guide's
+/// [signals](crate::_guide::signals) chapter.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// #[on(spider_closed)]
+/// async fn report(reason: &str, crawler: &Crawler) {
+///     let pages = crawler.stats().get_i64("response_received_count");
+///     crawl_core::tracing::info!(reason, pages, "crawl over");
+/// }
+/// # fn main() {}
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::on;
 
 /// The logging crate crawl logs with, for user code: `crawl_core::tracing::info!(..)`.
 pub use tracing;

@@ -42,7 +42,10 @@ pub(crate) fn referenced(block: &syn::Block) -> Vec<Ident> {
 /// Reports a bare name in callback position in the body of the free-fn spider `name` that is
 /// neither the fn itself nor a variable bound in the fn: a misspelt callback. Without this
 /// check rustc would report the name as missing and suggest the unit struct the fn becomes.
-pub(crate) fn check_free_fn(function: &syn::ItemFn, errors: &mut Errors) {
+///
+/// `Self::x` in callback position is reported too (the fn has no callbacks by method name) and
+/// replaced by the fn's name, so that it is reported once.
+pub(crate) fn check_free_fn(function: &mut syn::ItemFn, errors: &mut Errors) {
     let mut bound = Bindings::default();
     bound.visit_item_fn(function);
     let mut walker = Walker {
@@ -53,9 +56,8 @@ pub(crate) fn check_free_fn(function: &syn::ItemFn, errors: &mut Errors) {
         },
         taker: false,
     };
-    let mut block = (*function.block).clone();
-    crate::generator::to_yield_exprs(&mut block);
-    walker.visit_block_mut(&mut block);
+    crate::generator::to_yield_exprs(&mut function.block);
+    walker.visit_block_mut(&mut function.block);
 }
 
 /// What happens to a path expression the walker meets.
@@ -196,7 +198,19 @@ struct FreeFn<'a> {
 }
 
 impl PathHandler for FreeFn<'_> {
-    fn path(&mut self, _node: &mut Expr, path: &ExprPath, taker: bool) {
+    fn path(&mut self, node: &mut Expr, path: &ExprPath, taker: bool) {
+        if let Some(member) = self_member(path).filter(|_| taker) {
+            self.errors.push(
+                path,
+                format!(
+                    "unknown callback `Self::{member}`: a spider written as an `async fn` has one callback, the fn itself; expected `{}`",
+                    self.name
+                ),
+            );
+            let name = self.name;
+            *node = syn::parse_quote_spanned!(name.span()=> #name);
+            return;
+        }
         let Some(ident) = path
             .path
             .get_ident()
@@ -258,18 +272,29 @@ mod tests {
 
     #[test]
     fn a_misspelt_free_fn_callback_is_reported_and_variables_are_not() {
-        let function: syn::ItemFn = parse_quote! {
+        let mut function: syn::ItemFn = parse_quote! {
             async fn titles(response: Response) {
                 let cb = Callback::from_static("parse");
                 response.follow(a, titles);
                 response.follow(b, cb);
                 response.follow(c, CONSTANT);
                 yield_!(response.follow(d, titels));
+                yield_!(response.follow(e, Self::parse));
             }
         };
         let mut errors = Errors::default();
-        check_free_fn(&function, &mut errors);
-        let message = errors.finish().unwrap_err().to_string();
-        assert_eq!(message, "unknown callback `titels`: a spider written as an `async fn` has one callback, the fn itself, `titles` (did you mean `titles`?)");
+        check_free_fn(&mut function, &mut errors);
+        let messages: Vec<String> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|error| error.to_string())
+            .collect();
+        assert_eq!(messages, [
+            "unknown callback `titels`: a spider written as an `async fn` has one callback, the fn itself, `titles` (did you mean `titles`?)",
+            "unknown callback `Self::parse`: a spider written as an `async fn` has one callback, the fn itself; expected `titles`",
+        ]);
+        let text = function.block.to_token_stream().to_string();
+        assert!(text.contains("follow (e , titles)"), "{text}");
     }
 }

@@ -33,6 +33,9 @@ pub(crate) struct SpiderDef {
     pub(crate) start_requests: Option<CallbackDef>,
     /// Methods marked `#[on(signal)]`: their index and the attribute's tokens.
     pub(crate) handlers: Vec<(usize, proc_macro2::TokenStream)>,
+    /// The fn's name when the spider is written as a free async fn (its one method, `parse`,
+    /// is then the fn, and errors name the fn).
+    pub(crate) free_fn: Option<Ident>,
 }
 
 /// The tokens of a method's `#[on(...)]` attribute.
@@ -72,7 +75,7 @@ fn def(index: usize, method: &ImplItemFn) -> CallbackDef {
 
 impl SpiderDef {
     /// Classifies the impl's methods.
-    pub(crate) fn new(item: ItemImpl, args: SpiderArgs) -> Self {
+    pub(crate) fn new(item: ItemImpl, args: SpiderArgs, free_fn: Option<Ident>) -> Self {
         let mut callbacks = Vec::new();
         let mut start_requests = None;
         let mut handlers = Vec::new();
@@ -95,7 +98,10 @@ impl SpiderDef {
                 handlers.push((index, tokens));
             } else if method.sig.ident == "start_requests" {
                 start_requests = Some(def(index, method));
-            } else if mentions_response(method) || referenced.contains(&method.sig.ident) {
+            } else if free_fn.is_some()
+                || mentions_response(method)
+                || referenced.contains(&method.sig.ident)
+            {
                 callbacks.push(def(index, method));
             }
         }
@@ -105,6 +111,7 @@ impl SpiderDef {
             callbacks,
             start_requests,
             handlers,
+            free_fn,
         }
     }
 

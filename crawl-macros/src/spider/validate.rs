@@ -204,17 +204,22 @@ fn plain_impl(spider: &SpiderDef, errors: &mut Errors) {
     }
 }
 
-/// The accepted callback signatures, spelt with the callback's name.
-fn callback_forms(name: &syn::Ident) -> String {
-    format!("expected `async fn {name}(&self, response: Response)` or `async fn {name}(&self, response: Response, crawler: &Crawler)`")
+/// The accepted callback signatures, spelt with the callback's name (`&self` first, unless
+/// the spider is a free fn).
+fn callback_forms(name: &syn::Ident, receiver: &str) -> String {
+    format!("expected `async fn {name}({receiver}response: Response)` or `async fn {name}({receiver}response: Response, crawler: &Crawler)`")
 }
 
 /// A callback is `async fn name(&self, response: Response[, crawler: &Crawler])`.
 fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut Errors) {
     let method = spider.method(callback.index);
     let sig = &method.sig;
-    let name = &sig.ident;
-    let forms = callback_forms(name);
+    // A free-fn spider's one method is the fn: name it, without the `&self` it was given.
+    let (name, receiver) = match &spider.free_fn {
+        Some(function) => (function, ""),
+        None => (&sig.ident, "&self, "),
+    };
+    let forms = callback_forms(name, receiver);
     if sig.asyncness.is_none() {
         errors.push(
             sig.fn_token,
@@ -265,7 +270,7 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
             );
         }
     }
-    body_rules(method, &callback.body, errors);
+    body_rules(method, name, &callback.body, errors);
 }
 
 /// `start_requests` is `async fn start_requests(&self[, crawler: &Crawler])`.
@@ -293,19 +298,18 @@ fn start_requests_signature(spider: &SpiderDef, start: &CallbackDef, errors: &mu
     {
         errors.push(&sig.inputs, FORMS);
     }
-    body_rules(method, &start.body, errors);
+    body_rules(method, &sig.ident, &start.body, errors);
 }
 
 /// A generator has no return type, and its `yield`s sit in its own body.
-fn body_rules(method: &syn::ImplItemFn, body: &Body, errors: &mut Errors) {
+fn body_rules(method: &syn::ImplItemFn, name: &syn::Ident, body: &Body, errors: &mut Errors) {
     generator::check(&method.block, errors);
     if *body == Body::Generator {
         if let syn::ReturnType::Type(_, ty) = &method.sig.output {
             errors.push(
                 ty,
                 format!(
-                    "`{}` yields, so it has no return type: its outputs are what it yields",
-                    method.sig.ident
+                    "`{name}` yields, so it has no return type: its outputs are what it yields"
                 ),
             );
         }
