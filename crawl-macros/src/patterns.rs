@@ -2,7 +2,8 @@
 //! compiling: `.allow("…")`, `.deny("…")`, `.restrict_text("…")` (a `LinkExtractor`),
 //! `.rule("…", callback)` and `.follow("…")` (sitemaps) take regexes, compiled here with
 //! the `regex` crate crawl-core compiles them with at run time; `.restrict_css("…")` takes
-//! a selector, parsed with crawl-core's grammar.
+//! a selector and so does `.formcss("…")` (a form request), parsed with crawl-core's
+//! grammar.
 
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprLit, ExprMethodCall, Lit, LitStr};
@@ -64,7 +65,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                     ),
                 );
             }
-        } else if method == "restrict_css" && call.args.len() == 1 {
+        } else if matches!(method.as_str(), "restrict_css" | "formcss") && call.args.len() == 1 {
             if let Err(error) = grammar::parse_query(&literal.value()) {
                 self.errors.push(literal, format!("{error}"));
             }
