@@ -31,7 +31,6 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use crate::selector::SelectorError;
 use crate::{Callback, Request, Response, Stats};
 
 mod parse;
@@ -78,12 +77,7 @@ impl fmt::Debug for Sitemaps {
 }
 
 fn regex(pattern: &str) -> Result<Regex, crate::Error> {
-    Regex::new(pattern).map_err(|source| {
-        crate::Error::Selector(SelectorError::Regex {
-            pattern: pattern.to_owned(),
-            source,
-        })
-    })
+    crate::Error::regex(pattern)
 }
 
 impl Sitemaps {

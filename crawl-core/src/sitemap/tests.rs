@@ -79,6 +79,12 @@ fn rules_pick_the_callback_and_filters_alternates_and_lastmod_apply() {
             .collect::<Vec<_>>(),
         ["any", "any", "any"]
     );
+    let error = sitemaps().follow("[a-").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid regular expression `[a-`: unclosed character class"
+    );
+    assert_eq!(error.kind(), "Regex");
     let recent = sitemaps().alternate_links(true).lastmod_since("2024-01-01");
     assert_eq!(
         seen(recent.requests(&plain, &stats)),

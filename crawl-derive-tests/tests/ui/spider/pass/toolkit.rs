@@ -31,11 +31,7 @@ impl S {
         for link in extractor.extract_links(&response) {
             yield_!(response.follow(link.url.as_str(), Self::page));
         }
-        let rules = Rules::new(
-            [Rule::new(LinkExtractor::default()).with_callback(Self::page).follow(true)],
-            Self::parse,
-        );
-        for request in rules.requests(&response) {
+        for request in self.rules()?.requests(&response) {
             yield_!(request);
         }
         for request in response.follow_all(response.css("a.next"), Self::page) {
@@ -47,6 +43,19 @@ impl S {
             .with_callback(Self::page)
             .build());
         yield_!(JsonRequest::post("http://127.0.0.1/api", &Page { n: 1 }).map(|r| r.with_callback(Self::page)));
+    }
+
+    /// Rules declared on the spider: literal regexes and callbacks checked while compiling.
+    fn rules(&self) -> Result<Rules> {
+        Ok(Rules::new(
+            [
+                Rule::new(LinkExtractor::builder().allow(r"/category/\w+").build()?),
+                Rule::new(LinkExtractor::builder().allow(r"/item/\d+").deny("print").build()?)
+                    .with_callback(Self::page)
+                    .follow(false),
+            ],
+            Self::parse,
+        ))
     }
 
     async fn page(&self, response: Response) -> Result<Page> {
