@@ -88,13 +88,6 @@ impl VisitMut for Rewriter<'_> {
                             did_you_mean(&text, names.iter().map(String::as_str)),
                         ),
                     );
-                    // Named anyway, so that rustc does not report the same mistake again.
-                    let private = core_path::private();
-                    let span = path.span();
-                    *node = Expr::Verbatim(
-                        quote_spanned!(span=> #private::Callback::from_static(#text))
-                            .into_token_stream(),
-                    );
                 }
             }
             Expr::Closure(_) | Expr::Async(_) => {
