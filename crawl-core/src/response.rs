@@ -98,10 +98,7 @@ impl Response {
     /// `application/rss+xml`, any `+xml`) is parsed as XML instead, as Scrapy's
     /// `XmlResponse` is: see [`Document::parse_xml`].
     pub fn document(&self) -> &Arc<Document> {
-        self.document.get_or_init(|| match self.is_xml() {
-            true => Document::parse_xml(self.text()),
-            false => self.parse(),
-        })
+        self.document.get_or_init(|| self.parse())
     }
 
     /// Whether the `Content-Type` names XML.
@@ -131,7 +128,10 @@ impl Response {
         };
         let max_depth = limits.html_maxdepth;
         let tree_charge = self.charge.as_ref().map(|_| limits.charge());
-        let parsed = Document::parse_capped(self.text(), max_depth, tree_charge);
+        let parsed = match self.is_xml() {
+            true => Document::parse_xml_charged(self.text(), tree_charge),
+            false => Document::parse_capped(self.text(), max_depth, tree_charge),
+        };
         if parsed.over_budget > 0 {
             tracing::warn!(
                 url = %self.url,

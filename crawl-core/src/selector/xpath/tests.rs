@@ -385,3 +385,41 @@ fn malformed_xml_is_recovered_or_reported() {
     assert_eq!(error.message, "undefined entity `&nope;`");
     assert!(Document::try_parse_xml(SITEMAP).is_ok());
 }
+
+#[test]
+fn an_xml_tree_is_charged_to_the_budget_and_cut_when_it_is_spent() {
+    use crate::response::ResponseLimits;
+    use crate::{Settings, Stats};
+    let limits = |budget: u64| {
+        ResponseLimits::new(
+            &Settings {
+                download_maxmemory: budget,
+                ..Settings::default()
+            },
+            Stats::default(),
+        )
+    };
+    let xml = format!(
+        "<urlset>{}</urlset>",
+        "<url><loc>x</loc></url>".repeat(5_000)
+    );
+
+    let roomy = limits(1 << 30);
+    let parsed = Document::parse_xml_charged(&xml, Some(roomy.charge()));
+    assert_eq!(parsed.over_budget, 0);
+    assert_eq!(
+        parsed.document.xpath("count(//loc)").get().as_deref(),
+        Some("5000.0")
+    );
+    let held = roomy.in_use();
+    assert!(held > 15_000 * 100, "each node is charged: {held} B");
+    drop(parsed);
+    assert_eq!(roomy.in_use(), 0, "the charge goes with the document");
+
+    let tight = limits(1 << 20);
+    let parsed = Document::parse_xml_charged(&xml, Some(tight.charge()));
+    let kept = parsed.document.xpath("//url").len();
+    assert!(kept > 0 && kept < 5_000, "a prefix is kept: {kept}");
+    assert!(parsed.over_budget >= 1);
+    assert!(tight.in_use() <= 1 << 20);
+}
