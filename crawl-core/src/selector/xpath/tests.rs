@@ -423,3 +423,12 @@ fn an_xml_tree_is_charged_to_the_budget_and_cut_when_it_is_spent() {
     assert!(parsed.over_budget >= 1);
     assert!(tight.in_use() <= 1 << 20);
 }
+
+#[test]
+fn html_is_the_tree_browsers_build() {
+    let doc = Document::parse("<table><tr><td>1</td></tr></table>");
+    // The implied `<tbody>` is there, as in browsers (lxml has none).
+    assert!(all(&doc, "//table/tr").is_empty());
+    assert_eq!(all(&doc, "//table//tr/td/text()"), ["1"]);
+    assert_eq!(all(&doc, "name(//tr/..)"), ["tbody"]);
+}
