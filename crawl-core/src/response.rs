@@ -95,8 +95,8 @@ impl Response {
     /// dropped, logged and counted in `download_maxmemory/truncated_documents`.
     ///
     /// A response whose `Content-Type` is XML (`text/xml`, `application/xml`,
-    /// `application/rss+xml`, any `+xml`) is parsed as XML instead, as Scrapy's
-    /// `XmlResponse` is: see [`Document::parse_xml`].
+    /// `application/rss+xml`, `application/atom+xml`, `application/rdf+xml`) is parsed as
+    /// XML instead, as Scrapy's `XmlResponse` is: see [`Document::parse_xml`].
     pub fn document(&self) -> &Arc<Document> {
         self.document.get_or_init(|| self.parse())
     }
@@ -108,7 +108,15 @@ impl Response {
         };
         let value = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
         let mime = value.split(';').next().unwrap_or_default().trim();
-        matches!(mime, "text/xml" | "application/xml") || mime.ends_with("+xml")
+        // Scrapy's `XmlResponse` types; XHTML stays HTML.
+        matches!(
+            mime,
+            "text/xml"
+                | "application/xml"
+                | "application/atom+xml"
+                | "application/rdf+xml"
+                | "application/rss+xml"
+        )
     }
 
     /// The body parsed as XML whatever its `Content-Type` (for a sitemap or feed served as

@@ -432,3 +432,41 @@ fn html_is_the_tree_browsers_build() {
     assert_eq!(all(&doc, "//table//tr/td/text()"), ["1"]);
     assert_eq!(all(&doc, "name(//tr/..)"), ["tbody"]);
 }
+
+#[test]
+fn responses_of_scrapys_xml_types_are_parsed_as_xml() {
+    use crate::{Request, Response};
+    let response = |content_type: &str| {
+        let url = url::Url::parse("http://127.0.0.1/feed").unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::CONTENT_TYPE, content_type.parse().unwrap());
+        let body = bytes::Bytes::from_static(b"<rss><item><link>/a</link></item></rss>");
+        Response::new(
+            Request::new(url.clone()),
+            url,
+            http::StatusCode::OK,
+            headers,
+            body,
+        )
+    };
+    for xml in [
+        "application/rss+xml",
+        "text/xml; charset=utf-8",
+        "Application/XML",
+    ] {
+        let response = response(xml);
+        assert!(response.document().is_xml(), "{xml}");
+        assert_eq!(
+            response.xpath("//item/link/text()").getall(),
+            ["/a"],
+            "{xml}"
+        );
+    }
+    for html in ["text/html", "application/xhtml+xml", "image/svg+xml"] {
+        let response = response(html);
+        assert!(!response.document().is_xml(), "{html}");
+        // In HTML `<link>` is a void element: its text lands after it.
+        assert!(response.xpath("//item/link/text()").is_empty(), "{html}");
+        assert_eq!(response.xml().xpath("//item/link/text()").getall(), ["/a"]);
+    }
+}
