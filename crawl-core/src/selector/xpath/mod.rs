@@ -2,8 +2,8 @@
 //!
 //! The grammar lives in the `crawl-xpath` crate (shared with the macros, which check literal
 //! expressions while compiling); this module evaluates parsed expressions over scraper's
-//! tree: [`node`] is XPath's view of the tree (axes, string-values, names), [`eval`] the
-//! expressions and [`functions`] the function library.
+//! tree: `node` is XPath's view of the tree (axes, string-values, names), `eval` the
+//! expressions and `functions` the function library.
 //!
 //! What a query gives, as in parsel: elements (and the document node, for `/`) stay
 //! [`Selection`]s that can be queried further; text nodes and attributes give their text,
