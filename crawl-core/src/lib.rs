@@ -37,14 +37,17 @@
 
 extern crate self as crawl_core;
 
+mod clock;
 mod crawler;
 pub mod downloader;
 pub mod engine;
 mod error;
 pub mod extensions;
 pub mod feed;
+pub mod frontier;
 mod hook;
 mod item;
+mod jobdir;
 pub mod middleware;
 pub mod pipeline;
 pub mod registry;

@@ -8,6 +8,7 @@ use futures::{FutureExt, StreamExt};
 
 use super::shared::Shared;
 use crate::error::kind_of;
+use crate::frontier::{Lease, LeaseId};
 use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
 use crate::signals::{Signal, SignalKind};
 use crate::{BoxError, Crawler, Output, OutputStream, Request};
@@ -16,11 +17,12 @@ use crate::{BoxError, Crawler, Output, OutputStream, Request};
 const OUTPUT_BATCH: usize = 256;
 
 /// Downloads `request`, then feeds its response to the callback it names.
-pub(super) async fn process(shared: Arc<Shared>, request: Request) {
+pub(super) async fn process(shared: Arc<Shared>, lease: Lease) {
+    let Lease { id, request } = lease;
     // Callbacks and downloads catch their own panics; this catches one in a spider
     // middleware's input or exception hook, so the task still ends and the crawl does not
     // wait for it forever.
-    let last = match AssertUnwindSafe(respond(&shared, request))
+    let last = match AssertUnwindSafe(respond(&shared, id, request))
         .catch_unwind()
         .await
     {
@@ -32,11 +34,11 @@ pub(super) async fn process(shared: Arc<Shared>, request: Request) {
             Vec::new()
         }
     };
-    shared.task_done(last);
+    shared.request_done(id, last);
 }
 
 /// The work of [`process`]; returns the last outputs, handled with the task's end.
-async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
+async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<Output> {
     let crawler = &shared.crawler;
     let callback = request.callback.clone();
     // For the log lines: formatted only when written.
@@ -51,7 +53,7 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
             )))
         }
     };
-    shared.download_done();
+    shared.download_done(lease);
     let response = match result {
         DownloadResult::Response(response) => response,
         DownloadResult::Reschedule(request) => return vec![Output::from(request)],
@@ -94,7 +96,7 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
             }
         },
     };
-    drive(outputs, Some(&origin), &origin.url, shared).await
+    drive(outputs, Some(&origin), &origin.url, Some(lease), shared).await
 }
 
 /// Polls a callback's stream to its end, handling its outputs as they come (in this task, so
@@ -105,6 +107,7 @@ pub(super) async fn drive(
     stream: OutputStream,
     origin: Option<&Arc<Origin>>,
     url: &(dyn std::fmt::Display + Sync),
+    lease: Option<LeaseId>,
     shared: &Arc<Shared>,
 ) -> Vec<Output> {
     // Outputs ready together are handled together: one lock per batch. The last batch is
@@ -116,7 +119,7 @@ pub(super) async fn drive(
     let mut held: Vec<Output> = Vec::new();
     while let Some(chunk) = chunks.next().await {
         if !held.is_empty() {
-            shared.outputs(std::mem::take(&mut held));
+            shared.outputs(std::mem::take(&mut held), lease);
         }
         for next in chunk {
             let (kind, error) = match next {
@@ -128,7 +131,7 @@ pub(super) async fn drive(
                 Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
             };
             if !held.is_empty() {
-                shared.outputs(std::mem::take(&mut held));
+                shared.outputs(std::mem::take(&mut held), lease);
             }
             let replacement = origin.and_then(|origin| {
                 crawler
@@ -137,12 +140,41 @@ pub(super) async fn drive(
                     .exception(origin, &error, crawler)
             });
             match replacement {
-                Some(replacement) => held = Box::pin(drive(replacement, None, url, shared)).await,
+                Some(replacement) => {
+                    held = Box::pin(drive(replacement, None, url, lease, shared)).await
+                }
                 None => spider_error(crawler, url, kind, &error).await,
             }
         }
     }
     held
+}
+
+/// Drives the start requests, one output at a time while the frontier has room, so millions
+/// of start URLs never sit in memory at once. The first `skip` outputs were handled by a
+/// previous run of the job: they are drawn again and dropped.
+pub(super) async fn drive_start(stream: OutputStream, skip: u64, shared: &Arc<Shared>) {
+    let crawler = &shared.crawler;
+    let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+    let mut outputs = AssertUnwindSafe(stream.skip(skip)).catch_unwind();
+    loop {
+        shared.start_room().await;
+        let Some(next) = outputs.next().await else {
+            break;
+        };
+        match next {
+            Ok(Output::Error(error)) => {
+                spider_error(crawler, &"start_requests", kind_of(&error), &error).await;
+                shared.start_outputs(Vec::new());
+            }
+            Ok(output) => shared.start_outputs(vec![output]),
+            Err(panic) => {
+                let error = BoxError::msg(panic_message(&*panic));
+                spider_error(crawler, &"start_requests", "Panic", &error).await;
+                break;
+            }
+        }
+    }
 }
 
 /// Logs and counts a failed or panicking callback, and tells the `spider_error` handlers;

@@ -18,7 +18,7 @@ struct Rare {
 }
 
 /// A request waiting in the queue.
-pub(super) struct CompactRequest {
+pub(crate) struct CompactRequest {
     url: Box<str>,
     callback: Callback,
     priority: i32,
@@ -29,7 +29,7 @@ pub(super) struct CompactRequest {
 
 impl CompactRequest {
     /// Packs `request`.
-    pub(super) fn pack(request: Request) -> Self {
+    pub(crate) fn pack(request: Request) -> Self {
         let Request {
             url,
             method,
@@ -61,12 +61,12 @@ impl CompactRequest {
     }
 
     /// The request's priority.
-    pub(super) fn priority(&self) -> i32 {
+    pub(crate) fn priority(&self) -> i32 {
         self.priority
     }
 
     /// Unpacks the request; the URL text came from a parsed URL, so it parses again.
-    pub(super) fn unpack(self) -> Request {
+    pub(crate) fn unpack(self) -> Request {
         let url = match url::Url::parse(&self.url) {
             Ok(url) => url,
             Err(error) => unreachable!("a serialized URL parses: {error}"),
