@@ -90,7 +90,9 @@ impl Response {
     /// The parsed HTML document (parsed once, on first use, on the thread that asks: the
     /// downloads run on their own threads, so a long parse holds up no download). Elements
     /// nest at most `HTML_MAXDEPTH` deep: deeper start tags are dropped (their text kept),
-    /// logged and counted in `html_maxdepth/dropped_tags`.
+    /// logged and counted in `html_maxdepth/dropped_tags`. The tree counts against
+    /// `DOWNLOAD_MAXMEMORY` with the bodies: once the budget is spent, the rest of the page is
+    /// dropped, logged and counted in `download_maxmemory/truncated_documents`.
     pub fn document(&self) -> &Arc<Document> {
         self.document.get_or_init(|| self.parse())
     }
@@ -101,7 +103,24 @@ impl Response {
             None => ResponseLimits::unlimited(),
         };
         let max_depth = limits.html_maxdepth;
-        let parsed = Document::parse_capped(self.text(), max_depth);
+        let tree_charge = self.charge.as_ref().map(|_| limits.charge());
+        let parsed = Document::parse_capped(self.text(), max_depth, tree_charge);
+        if parsed.over_budget > 0 {
+            tracing::warn!(
+                url = %self.url,
+                dropped = parsed.over_budget,
+                "{self:?}: parse tree would exceed DOWNLOAD_MAXMEMORY; the rest of the page \
+                 ({} tags, text runs and comments) was dropped",
+                parsed.over_budget
+            );
+            if let Some(stats) = &limits.stats {
+                stats.inc("download_maxmemory/truncated_documents");
+                stats.inc_by(
+                    "download_maxmemory/dropped_tokens",
+                    parsed.over_budget as i64,
+                );
+            }
+        }
         if parsed.cut > 0 {
             tracing::warn!(
                 url = %self.url,

@@ -224,3 +224,35 @@ async fn deep_nesting_is_cut_at_html_maxdepth_and_counted() {
     );
     assert!(peak < 8 * size + OVERHEAD, "peak {peak} B");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_tiny_tags_stops_its_tree_at_the_memory_budget() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // 8 MiB of `<a>`: some 2.8 million nodes, near 1 GiB of tree if nothing stopped it.
+    let size = 8 * MIB;
+    let page = "<a>".repeat(size / 3);
+    let server = FaultServer::start(vec![("/tiny", Fault::html(page))])
+        .await
+        .unwrap();
+    let budget = 64 * MIB;
+    let (run, peak) = crawl(
+        "parse",
+        &server,
+        &["/tiny"],
+        &[&format!("DOWNLOAD_MAXMEMORY={budget}")],
+    )
+    .await;
+    assert_eq!(run.items.len(), 1, "the page is still scraped");
+    let links = run.items[0]["links"].as_u64().unwrap() as usize;
+    assert!(
+        links > 0 && links < size / 3,
+        "a prefix of the links is kept: {links}"
+    );
+    assert_eq!(run.stat("download_maxmemory/truncated_documents"), 1);
+    assert_eq!(
+        run.stat("download_maxmemory/dropped_tokens") as usize,
+        size / 3 - links,
+        "every dropped tag is counted"
+    );
+    assert!(peak < budget + OVERHEAD, "peak {peak} B");
+}

@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use scraper::Html;
 
+use crate::response::BodyCharge;
+
 mod eval;
 mod grammar;
 mod list;
@@ -64,6 +66,8 @@ pub struct Document {
     /// Whether the nodes are stored in document order (checked on the first whole-document
     /// query; see `eval::stored_in_order`).
     in_order: OnceLock<bool>,
+    /// The tree's share of the crawl's memory budget, given back when the document goes.
+    _charge: Option<BodyCharge>,
 }
 
 impl fmt::Debug for Document {
@@ -77,16 +81,26 @@ impl Document {
     /// do), nesting elements at most 512 deep as browsers do (`HTML_MAXDEPTH`): deeper start
     /// tags are dropped, their text kept.
     pub fn parse(html: &str) -> Arc<Document> {
-        Document::parse_capped(html, parse::DEFAULT_MAX_DEPTH).document
+        Document::parse_capped(html, parse::DEFAULT_MAX_DEPTH, None).document
     }
 
-    /// Parses `html` nesting elements at most `max_depth` deep (0: no cap), and says how many
-    /// start tags the cap dropped.
-    pub(crate) fn parse_capped(html: &str, max_depth: usize) -> CappedParse {
-        let parsed = parse::parse_document(html, max_depth);
+    /// Parses `html` nesting elements at most `max_depth` deep (0: no cap), the tree charged
+    /// to `charge` when given (the rest of the page is dropped once the budget is spent), and
+    /// says what the limits cut.
+    pub(crate) fn parse_capped(
+        html: &str,
+        max_depth: usize,
+        charge: Option<BodyCharge>,
+    ) -> CappedParse {
+        let parsed = parse::parse_document(html, max_depth, charge);
         CappedParse {
-            document: Document::from_html(parsed.html),
+            document: Arc::new(Document {
+                html: Mutex::new(parsed.html),
+                in_order: OnceLock::new(),
+                _charge: parsed.charge,
+            }),
             cut: parsed.cut,
+            over_budget: parsed.over_budget,
         }
     }
 
@@ -95,6 +109,7 @@ impl Document {
         Arc::new(Document {
             html: Mutex::new(html),
             in_order: OnceLock::new(),
+            _charge: None,
         })
     }
 
@@ -143,6 +158,8 @@ pub(crate) struct CappedParse {
     pub document: Arc<Document>,
     /// Start tags dropped because they would have nested deeper than the cap.
     pub cut: u64,
+    /// Tokens dropped because the tree reached the memory budget.
+    pub over_budget: u64,
 }
 
 /// A compiled query: parse once, evaluate many times. Cloning is cheap (shared).

@@ -5,6 +5,11 @@
 //! Browsers cap the depth (Chromium at 512); so do we, between the tokenizer and the tree
 //! builder: a start tag that would open an element deeper than the cap is dropped (its text
 //! and children still land in the deepest element kept), and so is its end tag.
+//!
+//! The tree also counts against `DOWNLOAD_MAXMEMORY` when the page came from a crawl: a page
+//! of tiny tags (`<a>` is 3 bytes, its node near 200) would otherwise cost some 60 times its
+//! size. Each node is charged as it is made; when the budget is spent, the rest of the page is
+//! dropped (the document so far stays), so no page takes the process past the budget.
 
 use std::cell::{Cell, RefCell};
 
@@ -14,6 +19,8 @@ use html5ever::tokenizer::{BufferQueue, TagKind, Token, TokenSink, TokenSinkResu
 use html5ever::tree_builder::TreeBuilder;
 use html5ever::{local_name, LocalName, TokenizerResult};
 use scraper::{Html, HtmlTreeSink};
+
+use crate::response::BodyCharge;
 
 /// The default cap on element nesting: Chromium's HTML parser's own.
 pub const DEFAULT_MAX_DEPTH: usize = 512;
@@ -28,11 +35,86 @@ pub(crate) struct Parsed {
     pub html: Html,
     /// Start tags dropped because they would have nested deeper than the cap.
     pub cut: u64,
+    /// Tokens (tags, text runs, comments) dropped because the tree reached the memory budget.
+    pub over_budget: u64,
+    /// The tree's share of the memory budget, to keep as long as the tree lives.
+    pub charge: Option<BodyCharge>,
+}
+
+/// What one node of the tree takes, charged per tag, text run or comment: the node itself
+/// and its links, twice over for the tree's vector, which doubles as it grows.
+const NODE_BYTES: u64 = 2 * (std::mem::size_of::<scraper::Node>() + 4 * 8) as u64;
+
+/// What one attribute takes besides its value.
+const ATTRIBUTE_BYTES: u64 = 64;
+
+/// How much the tree takes from the budget at a time (given back at the end down to what the
+/// tree uses), so a page of many tiny nodes costs few atomic updates.
+const RESERVE_STEP: u64 = 256 * 1024;
+
+/// The memory a tree takes as it grows, charged against the crawl's budget.
+struct TreeCharge {
+    charge: RefCell<BodyCharge>,
+    /// Bytes taken from the budget.
+    reserved: Cell<u64>,
+    /// Bytes the nodes made so far take.
+    used: Cell<u64>,
+    /// The budget refused more: every later token is dropped.
+    full: Cell<bool>,
+    /// Tokens dropped since.
+    dropped: Cell<u64>,
+}
+
+impl TreeCharge {
+    /// Whether a token costing `bytes` may go into the tree (charging it if so).
+    fn admit(&self, bytes: u64) -> bool {
+        if self.full.get() {
+            self.dropped.set(self.dropped.get() + 1);
+            return false;
+        }
+        let used = self.used.get() + bytes;
+        if used > self.reserved.get() {
+            let more = (used - self.reserved.get()).max(RESERVE_STEP);
+            if self.charge.borrow_mut().grow(more).is_err() {
+                self.full.set(true);
+                self.dropped.set(1);
+                return false;
+            }
+            self.reserved.set(self.reserved.get() + more);
+        }
+        self.used.set(used);
+        true
+    }
+
+    /// The charge, holding just what the tree takes.
+    fn finish(self) -> BodyCharge {
+        let mut charge = self.charge.into_inner();
+        charge.shrink(self.reserved.get() - self.used.get());
+        charge
+    }
+}
+
+/// What `token` adds to the tree, in bytes (0: no node).
+fn token_bytes(token: &Token) -> u64 {
+    match token {
+        Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
+            NODE_BYTES
+                + tag
+                    .attrs
+                    .iter()
+                    .map(|attribute| ATTRIBUTE_BYTES + attribute.value.len() as u64)
+                    .sum::<u64>()
+        }
+        Token::CharacterTokens(text) => NODE_BYTES + text.len() as u64,
+        Token::CommentToken(text) => NODE_BYTES + text.len() as u64,
+        Token::DoctypeToken(_) => NODE_BYTES,
+        _ => 0,
+    }
 }
 
 /// Parses `text` as a whole document, no element having more than `max_depth` ancestors
-/// (0: no cap).
-pub(crate) fn parse_document(text: &str, max_depth: usize) -> Parsed {
+/// (0: no cap), the tree's memory charged to `charge` when given (see the module docs).
+pub(crate) fn parse_document(text: &str, max_depth: usize, charge: Option<BodyCharge>) -> Parsed {
     let builder = TreeBuilder::new(HtmlTreeSink::new(Html::new_document()), Default::default());
     let cap = DepthCap {
         builder,
@@ -44,6 +126,13 @@ pub(crate) fn parse_document(text: &str, max_depth: usize) -> Parsed {
         open: Cell::new(0),
         dropped: RefCell::new(Vec::new()),
         cut: Cell::new(0),
+        memory: charge.map(|charge| TreeCharge {
+            charge: RefCell::new(charge),
+            reserved: Cell::new(0),
+            used: Cell::new(0),
+            full: Cell::new(false),
+            dropped: Cell::new(0),
+        }),
     };
     let tokenizer = Tokenizer::new(cap, Default::default());
     let input = BufferQueue::default();
@@ -52,8 +141,11 @@ pub(crate) fn parse_document(text: &str, max_depth: usize) -> Parsed {
     while let TokenizerResult::Script(_) = tokenizer.feed(&input) {}
     tokenizer.end();
     let cap = tokenizer.sink;
+    let over_budget = cap.memory.as_ref().map_or(0, |memory| memory.dropped.get());
     Parsed {
         cut: cap.cut.get(),
+        over_budget,
+        charge: cap.memory.map(TreeCharge::finish),
         html: cap.builder.sink.0.into_inner(),
     }
 }
@@ -69,6 +161,8 @@ struct DepthCap {
     /// Names of the dropped start tags not closed yet: their end tags are dropped too.
     dropped: RefCell<Vec<LocalName>>,
     cut: Cell<u64>,
+    /// The tree's memory, when it counts against a budget.
+    memory: Option<TreeCharge>,
 }
 
 impl DepthCap {
@@ -87,6 +181,12 @@ impl TokenSink for DepthCap {
     type Handle = NodeId;
 
     fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<NodeId> {
+        if let Some(memory) = &self.memory {
+            let bytes = token_bytes(&token);
+            if bytes > 0 && !memory.admit(bytes) {
+                return TokenSinkResult::Continue;
+            }
+        }
         if let Token::TagToken(tag) = &token {
             match tag.kind {
                 TagKind::StartTag if !is_void(&tag.name) => {
