@@ -276,7 +276,17 @@ impl Engine {
         components.pipelines.close(crawler).await;
         // The job dir's last commit; its committer only sends events, so holding the lock
         // while it finishes cannot deadlock.
-        self.shared.lock().frontier.close();
+        let pending = {
+            let mut core = self.shared.lock();
+            core.frontier.close();
+            core.frontier.pending() + core.frontier.leased()
+        };
+        if self.shared.durable && pending > 0 {
+            tracing::info!(
+                "Job paused with {pending} requests pending in {}: run the same command to resume",
+                self.shared.settings.jobdir
+            );
+        }
         // Closed under the lock, so a forced stop meanwhile cannot cut a feed; closed feeds
         // take no more items, so a task still running cannot write past the end.
         self.shared.lock().feeds.close(stats);
