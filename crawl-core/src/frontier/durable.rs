@@ -10,9 +10,6 @@ use super::{
 use crate::jobdir::{Batch, Committer, Insert, Restored};
 use crate::{Error, Request};
 
-/// Request meta key: the request's row in the store, while it waits in memory.
-const ROW_META: &str = "crawl_job_row";
-
 /// A [`Frontier`] that survives the process: `--job-dir DIR`.
 pub struct DurableFrontier {
     memory: MemoryFrontier,
@@ -76,8 +73,7 @@ impl DurableFrontier {
                 ))
             })?;
             let ready_at = take_ready_at(&mut request);
-            request.meta.insert(ROW_META.to_owned(), row.into());
-            memory.insert(request, ready_at);
+            memory.insert_tagged(request, ready_at, row);
         }
         let frontier = DurableFrontier {
             memory,
@@ -115,21 +111,16 @@ impl Frontier for DurableFrontier {
         };
         self.local.inserts.push(Insert { id: row, fp, data });
         let ready_at = take_ready_at(&mut request);
-        request.meta.insert(ROW_META.to_owned(), row.into());
-        self.memory.insert(request, ready_at);
+        self.memory.insert_tagged(request, ready_at, row);
         Pushed::Queued
     }
 
     fn lease(&mut self, now: f64) -> Next {
-        match self.memory.lease(now) {
-            Next::Lease(mut lease) => {
-                if let Some(row) = lease.request.meta.remove(ROW_META).and_then(|v| v.as_u64()) {
-                    self.rows.insert(lease.id.0, row);
-                }
-                Next::Lease(lease)
-            }
-            other => other,
+        let (next, row) = self.memory.lease_tagged(now);
+        if let Next::Lease(lease) = &next {
+            self.rows.insert(lease.id.0, row);
         }
+        next
     }
 
     fn downloaded(&mut self, lease: LeaseId) {
@@ -157,8 +148,7 @@ impl Frontier for DurableFrontier {
             self.local.inserts.push(Insert { id: row, fp, data });
         }
         request.meta.remove(super::NOT_BEFORE_META);
-        request.meta.insert(ROW_META.to_owned(), row.into());
-        self.memory.insert(request, ready_at);
+        self.memory.insert_tagged(request, ready_at, row);
     }
 
     fn commits(&self) -> bool {

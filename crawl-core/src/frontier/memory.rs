@@ -110,8 +110,14 @@ impl MemoryFrontier {
 
     /// Queues `request` without the duplicate filter, ready at `ready_at` (Unix seconds).
     pub fn insert(&mut self, request: Request, ready_at: f64) {
+        self.insert_tagged(request, ready_at, 0);
+    }
+
+    /// As [`insert`](Self::insert), with a backend's `tag`, given back by
+    /// [`lease_tagged`](Self::lease_tagged).
+    pub(crate) fn insert_tagged(&mut self, request: Request, ready_at: f64, tag: u64) {
         let key = self.hosts.politeness().key(&request);
-        let request = CompactRequest::pack(request);
+        let request = CompactRequest::pack_tagged(request, tag);
         self.queued += 1;
         if ready_at > 0.0 && ready_at > unix_now() {
             self.seq += 1;
@@ -123,6 +129,38 @@ impl MemoryFrontier {
             });
         } else {
             self.hosts.push(key, request);
+        }
+    }
+
+    /// [`Frontier::lease`], with the leased request's tag (0 when nothing is leased).
+    pub(crate) fn lease_tagged(&mut self, now: f64) -> (Next, u64) {
+        if self.queued == 0 {
+            return (Next::Empty, 0);
+        }
+        if !self.delayed.is_empty() {
+            self.release_due(micros(now));
+        }
+        match self.hosts.pop(now) {
+            Some((host, request)) => {
+                self.queued -= 1;
+                self.next_lease += 1;
+                self.leases.insert(self.next_lease, Some(host));
+                let tag = request.tag();
+                let lease = Lease {
+                    id: LeaseId(self.next_lease),
+                    request: request.unpack(),
+                };
+                (Next::Lease(lease), tag)
+            }
+            None => {
+                let delayed = self.delayed.peek().map(|d| d.at as f64 / 1e6);
+                let next = match (delayed, self.hosts.next_wake()) {
+                    (Some(a), Some(b)) => Next::WaitUntil(a.min(b)),
+                    (Some(at), None) | (None, Some(at)) => Next::WaitUntil(at),
+                    (None, None) => Next::Busy,
+                };
+                (next, 0)
+            }
         }
     }
 
@@ -147,31 +185,7 @@ impl Frontier for MemoryFrontier {
     }
 
     fn lease(&mut self, now: f64) -> Next {
-        if self.queued == 0 {
-            return Next::Empty;
-        }
-        if !self.delayed.is_empty() {
-            self.release_due(micros(now));
-        }
-        match self.hosts.pop(now) {
-            Some((host, request)) => {
-                self.queued -= 1;
-                self.next_lease += 1;
-                self.leases.insert(self.next_lease, Some(host));
-                Next::Lease(Lease {
-                    id: LeaseId(self.next_lease),
-                    request: request.unpack(),
-                })
-            }
-            None => {
-                let delayed = self.delayed.peek().map(|d| d.at as f64 / 1e6);
-                match (delayed, self.hosts.next_wake()) {
-                    (Some(a), Some(b)) => Next::WaitUntil(a.min(b)),
-                    (Some(at), None) | (None, Some(at)) => Next::WaitUntil(at),
-                    (None, None) => Next::Busy,
-                }
-            }
-        }
+        self.lease_tagged(now).0
     }
 
     fn downloaded(&mut self, lease: LeaseId) {
