@@ -1,4 +1,6 @@
-//! The `Crawler`: the handle on a running crawl that callbacks, pipelines and handlers get.
+//! The `Crawler`: the user's handle on a running crawl (as tokio's runtime `Handle` is on a
+//! runtime), which callbacks, pipelines and handlers get. The engine owns the parts it
+//! points at ([`crate::engine`]'s `Parts`) and reaches them directly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,7 +9,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::downloader::Downloader;
-use crate::engine::Event;
+use crate::engine::{Event, Parts};
 use crate::middleware::{DownloadResult, DownloaderChain, SpiderChain};
 use crate::pipeline::PipelineChain;
 use crate::signals::Signals;
@@ -43,8 +45,8 @@ struct Inner {
     stats: Stats,
     args: SpiderArgs,
     start_urls: Vec<Url>,
-    downloader: Downloader,
-    components: Components,
+    /// The engine's parts this handle points at.
+    parts: Arc<Parts>,
     events: mpsc::UnboundedSender<Event>,
     /// Set by `close_spider`: no download starts from then on, even before the engine loop
     /// has handled the close.
@@ -68,11 +70,10 @@ impl Crawler {
         stats: Stats,
         args: SpiderArgs,
         start_urls: Vec<Url>,
-        components: Components,
+        parts: Arc<Parts>,
         events: mpsc::UnboundedSender<Event>,
-    ) -> Result<Self, Error> {
-        let downloader = Downloader::new(settings.clone(), stats.clone())?;
-        Ok(Crawler {
+    ) -> Self {
+        Crawler {
             inner: Arc::new(Inner {
                 spider_name: meta.name,
                 allowed_domains: meta.allowed_domains,
@@ -80,13 +81,12 @@ impl Crawler {
                 stats,
                 args,
                 start_urls,
-                downloader,
-                components,
+                parts,
                 events,
                 closing: AtomicBool::new(false),
                 state: Mutex::new((serde_json::Value::Null, false)),
             }),
-        })
+        }
     }
 
     /// The running spider's name.
@@ -127,6 +127,7 @@ impl Crawler {
         for _ in 0..MAX_DIRECT_HOPS {
             match self
                 .inner
+                .parts
                 .components
                 .downloader
                 .download(request, self)
@@ -151,17 +152,13 @@ impl Crawler {
     }
 
     pub(crate) fn downloader(&self) -> &Downloader {
-        &self.inner.downloader
-    }
-
-    pub(crate) fn components(&self) -> &Components {
-        &self.inner.components
+        &self.inner.parts.downloader
     }
 
     /// The enabled components' names: `(downloader middlewares, spider middlewares,
     /// pipelines)`, each in order.
     pub fn component_names(&self) -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
-        let components = &self.inner.components;
+        let components = &self.inner.parts.components;
         (
             components.downloader.names(),
             components.spider.names(),

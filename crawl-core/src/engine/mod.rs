@@ -9,6 +9,7 @@
 mod build_frontier;
 mod commit;
 mod components;
+mod parts;
 mod progress;
 mod shared;
 mod stop;
@@ -25,6 +26,7 @@ use crate::clock::unix_now;
 use crate::feed::{FeedSpec, Feeds};
 use crate::signals::{Signal, SignalKind};
 use crate::{Crawler, Error, Request, Settings, Spider, SpiderArgs, Stats};
+pub(crate) use parts::Parts;
 use shared::Shared;
 
 /// How often buffered feed lines are pushed to their files during a crawl.
@@ -87,9 +89,9 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
     if !options.settings.feeds.trim().is_empty() {
         feed_specs.extend(crate::feed::feeds_from_setting(&options.settings.feeds)?);
     }
-    let components = components::build(&options.settings, &spider)?;
     let settings = Arc::new(options.settings);
     let stats = Stats::default();
+    let parts = Parts::build(&settings, &stats, &spider)?;
     let (sender, events) = mpsc::unbounded_channel();
     let crawler = Crawler::new(
         meta,
@@ -97,13 +99,21 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         stats.clone(),
         options.args,
         start_urls,
-        components,
+        parts.clone(),
         sender.clone(),
-    )?;
+    );
     let built = build_frontier::build(&settings, &crawler, &stats, &mut feed_specs, &sender)?;
     let feeds = Feeds::open(&feed_specs)?;
     let engine = Engine {
-        shared: Shared::new(built.frontier, feeds, crawler, spider, settings, stats),
+        shared: Shared::new(
+            built.frontier,
+            feeds,
+            parts,
+            crawler,
+            spider,
+            settings,
+            stats,
+        ),
         events,
         start: None,
         start_consumed: built.start_consumed,
@@ -130,7 +140,7 @@ impl Engine {
             "start_time",
             humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         );
-        let components = crawler.components();
+        let components = &self.shared.parts.components;
         components
             .signals
             .send(Signal::EngineStarted, &crawler)
@@ -211,7 +221,7 @@ impl Engine {
     /// Sends `spider_idle`; true when its handlers gave the spider more work.
     async fn idle(&mut self) -> bool {
         let crawler = self.shared.crawler.clone();
-        let signals = &crawler.components().signals;
+        let signals = &self.shared.parts.components.signals;
         if !signals.has(SignalKind::SpiderIdle) {
             return false;
         }
@@ -223,7 +233,7 @@ impl Engine {
     fn start_requests(&mut self) {
         let crawler = self.shared.crawler.clone();
         let stream = self.shared.spider.clone().start_requests(crawler.clone());
-        let stream = crawler.components().spider.start(stream, &crawler);
+        let stream = self.shared.parts.components.spider.start(stream, &crawler);
         let shared = self.shared.clone();
         let skip = self.start_consumed;
         {
@@ -268,7 +278,7 @@ impl Engine {
 
     async fn finish(self, reason: String, started: Instant) -> CrawlResult {
         let (crawler, stats) = (&self.shared.crawler, &self.shared.stats);
-        let components = crawler.components();
+        let components = &self.shared.parts.components;
         components
             .signals
             .send(Signal::SpiderClosed { reason: &reason }, crawler)

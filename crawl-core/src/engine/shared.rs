@@ -15,6 +15,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::commit::Staged;
 use super::task;
+use super::Parts;
 use crate::clock::unix_now;
 use crate::feed::Feeds;
 use crate::frontier::{Frontier, LeaseId, Next, Pushed};
@@ -59,6 +60,8 @@ pub(super) struct Shared {
     core: Mutex<Core>,
     /// Wakes the engine loop: the last task ended.
     pub(super) wake: Notify,
+    /// The engine's parts, reached directly (the crawler is the user's handle on them).
+    pub(super) parts: Arc<Parts>,
     pub(super) crawler: Crawler,
     pub(super) spider: Arc<dyn Spider>,
     pub(super) settings: Arc<Settings>,
@@ -76,6 +79,7 @@ impl Shared {
     pub(super) fn new(
         frontier: Box<dyn Frontier>,
         feeds: Feeds,
+        parts: Arc<Parts>,
         crawler: Crawler,
         spider: Arc<dyn Spider>,
         settings: Arc<Settings>,
@@ -98,6 +102,7 @@ impl Shared {
             start_room: Notify::new(),
             start_waiting: AtomicBool::new(false),
             wake: Notify::new(),
+            parts,
             crawler,
             spider,
             item_permits: Arc::new(Semaphore::new(settings.concurrent_items.max(1))),
@@ -276,14 +281,14 @@ impl Shared {
         if let Some(lease) = lease {
             core.staged.entry(lease).or_default().in_pipelines += 1;
         }
-        if self.crawler.components().pipelines.is_empty() {
+        if self.parts.components.pipelines.is_empty() {
             return self.item_done(core, ItemFate::Scraped(item), lease);
         }
         let (shared, permits) = (self.clone(), self.item_permits.clone());
         self.track(core, async move {
             let _permit = permits.acquire_owned().await;
             let crawler = &shared.crawler;
-            let pipelines = crawler.components().pipelines.process(item, crawler);
+            let pipelines = shared.parts.components.pipelines.process(item, crawler);
             let fate = match AssertUnwindSafe(pipelines).catch_unwind().await {
                 Ok(fate) => fate,
                 Err(panic) => {
@@ -307,13 +312,13 @@ impl Shared {
         payload: T,
         signal: for<'a> fn(&'a T) -> Signal<'a>,
     ) {
-        if !self.crawler.components().signals.has(kind) {
+        if !self.parts.components.signals.has(kind) {
             return;
         }
-        let crawler = self.crawler.clone();
+        let (parts, crawler) = (self.parts.clone(), self.crawler.clone());
         self.track(core, async move {
-            crawler
-                .components()
+            parts
+                .components
                 .signals
                 .send(signal(&payload), &crawler)
                 .await;
@@ -395,7 +400,7 @@ impl Shared {
         if core.closing.is_some() && !self.durable {
             return;
         }
-        let signals = &self.crawler.components().signals;
+        let signals = &self.parts.components.signals;
         let listened =
             signals.has(SignalKind::RequestScheduled) || signals.has(SignalKind::RequestDropped);
         let copy = listened.then(|| request.clone());

@@ -11,7 +11,7 @@ use crate::error::kind_of;
 use crate::frontier::{Lease, LeaseId};
 use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
 use crate::signals::{Signal, SignalKind};
-use crate::{BoxError, Crawler, Output, OutputStream, Request};
+use crate::{BoxError, Output, OutputStream, Request};
 
 /// Most outputs handled in one batch (under one lock).
 const OUTPUT_BATCH: usize = 256;
@@ -43,7 +43,8 @@ async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<
     let callback = request.callback.clone();
     // For the log lines: formatted only when written.
     let (method, url) = (request.method.clone(), request.url.clone());
-    let download = crawler.components().downloader.download(request, crawler);
+    let components = &shared.parts.components;
+    let download = components.downloader.download(request, crawler);
     let result = match AssertUnwindSafe(download).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
@@ -70,7 +71,6 @@ async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<
         status = response.status.as_u16(),
         "Crawled <{method} {url}>"
     );
-    let components = crawler.components();
     if components.signals.has(SignalKind::ResponseReceived) {
         let signal = Signal::ResponseReceived {
             response: &response,
@@ -91,7 +91,7 @@ async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<
         Err(error) => match chain.exception(&origin, &error, crawler) {
             Some(outputs) => outputs,
             None => {
-                spider_error(crawler, &origin.url, kind_of(&error), &error).await;
+                spider_error(shared, &origin.url, kind_of(&error), &error).await;
                 return Vec::new();
             }
         },
@@ -134,8 +134,9 @@ pub(super) async fn drive(
                 shared.outputs(std::mem::take(&mut held), lease);
             }
             let replacement = origin.and_then(|origin| {
-                crawler
-                    .components()
+                shared
+                    .parts
+                    .components
                     .spider
                     .exception(origin, &error, crawler)
             });
@@ -143,7 +144,7 @@ pub(super) async fn drive(
                 Some(replacement) => {
                     held = Box::pin(drive(replacement, None, url, lease, shared)).await
                 }
-                None => spider_error(crawler, url, kind, &error).await,
+                None => spider_error(shared, url, kind, &error).await,
             }
         }
     }
@@ -154,7 +155,6 @@ pub(super) async fn drive(
 /// of start URLs never sit in memory at once. The first `skip` outputs were handled by a
 /// previous run of the job: they are drawn again and dropped.
 pub(super) async fn drive_start(stream: OutputStream, skip: u64, shared: &Arc<Shared>) {
-    let crawler = &shared.crawler;
     let skip = usize::try_from(skip).unwrap_or(usize::MAX);
     let mut outputs = AssertUnwindSafe(stream.skip(skip)).catch_unwind();
     loop {
@@ -164,13 +164,13 @@ pub(super) async fn drive_start(stream: OutputStream, skip: u64, shared: &Arc<Sh
         };
         match next {
             Ok(Output::Error(error)) => {
-                spider_error(crawler, &"start_requests", kind_of(&error), &error).await;
+                spider_error(shared, &"start_requests", kind_of(&error), &error).await;
                 shared.start_outputs(Vec::new());
             }
             Ok(output) => shared.start_outputs(vec![output]),
             Err(panic) => {
                 let error = BoxError::msg(panic_message(&*panic));
-                spider_error(crawler, &"start_requests", "Panic", &error).await;
+                spider_error(shared, &"start_requests", "Panic", &error).await;
                 break;
             }
         }
@@ -180,14 +180,15 @@ pub(super) async fn drive_start(stream: OutputStream, skip: u64, shared: &Arc<Sh
 /// Logs and counts a failed or panicking callback, and tells the `spider_error` handlers;
 /// the crawl goes on.
 async fn spider_error(
-    crawler: &Crawler,
+    shared: &Shared,
     url: &(dyn std::fmt::Display + Sync),
     kind: &str,
     error: &BoxError,
 ) {
+    let crawler = &shared.crawler;
     crawler.stats().inc_named("spider_exceptions/", kind);
     tracing::error!("Spider error processing <{url}>: {error:#}");
-    let signals = &crawler.components().signals;
+    let signals = &shared.parts.components.signals;
     if signals.has(SignalKind::SpiderError) {
         signals
             .send(
