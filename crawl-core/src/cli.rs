@@ -68,6 +68,10 @@ struct CrawlArgs {
     /// Log level: TRACE, DEBUG, INFO, WARN or ERROR.
     #[arg(short = 'L', long = "log-level", value_name = "LEVEL")]
     log_level: Option<String>,
+    /// Keep the crawl's state in DIR (as -s JOBDIR=DIR): Ctrl-C pauses, a kill loses
+    /// nothing, and the same command resumes.
+    #[arg(long = "job-dir", value_name = "DIR")]
+    job_dir: Option<String>,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -180,6 +184,9 @@ async fn execute(
     settings.apply_pairs(args.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     if let Some(level) = &args.log_level {
         settings.set("LOG_LEVEL", level)?;
+    }
+    if let Some(dir) = &args.job_dir {
+        settings.set("JOBDIR", dir)?;
     }
     init_logging(&settings.log_level)?;
     let mut feeds = Vec::new();

@@ -1,13 +1,15 @@
-//! The `Crawler`: the handle on a running crawl that callbacks, pipelines and handlers get.
+//! The `Crawler`: the user's handle on a running crawl (as tokio's runtime `Handle` is on a
+//! runtime), which callbacks, pipelines and handlers get. The engine owns the parts it
+//! points at ([`crate::engine`]'s `Parts`) and reaches them directly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::mpsc;
 use url::Url;
 
 use crate::downloader::Downloader;
-use crate::engine::Event;
+use crate::engine::{Event, Parts};
 use crate::middleware::{DownloadResult, DownloaderChain, SpiderChain};
 use crate::pipeline::PipelineChain;
 use crate::signals::Signals;
@@ -43,12 +45,14 @@ struct Inner {
     stats: Stats,
     args: SpiderArgs,
     start_urls: Vec<Url>,
-    downloader: Downloader,
-    components: Components,
+    /// The engine's parts this handle points at.
+    parts: Arc<Parts>,
     events: mpsc::UnboundedSender<Event>,
     /// Set by `close_spider`: no download starts from then on, even before the engine loop
     /// has handled the close.
     closing: AtomicBool,
+    /// The spider's own state, and whether it changed since the job dir last took it.
+    state: Mutex<(serde_json::Value, bool)>,
 }
 
 impl std::fmt::Debug for Crawler {
@@ -66,11 +70,10 @@ impl Crawler {
         stats: Stats,
         args: SpiderArgs,
         start_urls: Vec<Url>,
-        components: Components,
+        parts: Arc<Parts>,
         events: mpsc::UnboundedSender<Event>,
-    ) -> Result<Self, Error> {
-        let downloader = Downloader::new(settings.clone(), stats.clone())?;
-        Ok(Crawler {
+    ) -> Self {
+        Crawler {
             inner: Arc::new(Inner {
                 spider_name: meta.name,
                 allowed_domains: meta.allowed_domains,
@@ -78,12 +81,12 @@ impl Crawler {
                 stats,
                 args,
                 start_urls,
-                downloader,
-                components,
+                parts,
                 events,
                 closing: AtomicBool::new(false),
+                state: Mutex::new((serde_json::Value::Null, false)),
             }),
-        })
+        }
     }
 
     /// The running spider's name.
@@ -119,18 +122,27 @@ impl Crawler {
     /// Downloads `request` now, through the downloader middlewares and the engine's
     /// downloader (its slots, limits and stats), and returns the response without passing
     /// it to a callback. Requests a middleware reschedules (redirects, retries) are
-    /// followed here directly.
+    /// followed here directly, a retry after its backoff.
     pub async fn download(&self, mut request: Request) -> Result<Response, BoxError> {
         for _ in 0..MAX_DIRECT_HOPS {
             match self
                 .inner
+                .parts
                 .components
                 .downloader
                 .download(request, self)
                 .await
             {
                 DownloadResult::Response(response) => return Ok(response),
-                DownloadResult::Reschedule(next) => request = next,
+                DownloadResult::Reschedule(mut next) => {
+                    // A retry's backoff (or `Retry-After`) holds here too.
+                    let ready_at = crate::frontier::take_ready_at(&mut next);
+                    let wait = ready_at - crate::clock::unix_now();
+                    if wait > 0.0 {
+                        tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
+                    }
+                    request = next;
+                }
                 DownloadResult::Failed(error) => return Err(error),
             }
         }
@@ -140,22 +152,63 @@ impl Crawler {
     }
 
     pub(crate) fn downloader(&self) -> &Downloader {
-        &self.inner.downloader
-    }
-
-    pub(crate) fn components(&self) -> &Components {
-        &self.inner.components
+        &self.inner.parts.downloader
     }
 
     /// The enabled components' names: `(downloader middlewares, spider middlewares,
     /// pipelines)`, each in order.
     pub fn component_names(&self) -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
-        let components = &self.inner.components;
+        let components = &self.inner.parts.components;
         (
             components.downloader.names(),
             components.spider.names(),
             components.pipelines.names(),
         )
+    }
+
+    /// The spider's own state (Scrapy's `spider.state`): a value a spider keeps across
+    /// pauses and kills of a `--job-dir` crawl, restored when the job resumes. `None` until
+    /// set, or when the stored value is not a `T`.
+    ///
+    /// It is committed with the job dir's next commit after [`set_state`](Self::set_state):
+    /// keep in it what may lag the pages a little (counters, cursors), not what must match
+    /// the feeds exactly (those are the items).
+    pub fn state<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        let state = self.lock_state();
+        serde_json::from_value(state.0.clone()).ok()
+    }
+
+    /// Replaces the spider's state; an error if `value` does not serialize.
+    pub fn set_state<T: serde::Serialize>(&self, value: &T) -> Result<(), Error> {
+        let value = serde_json::to_value(value)
+            .map_err(|error| Error::Usage(format!("the spider's state: {error}")))?;
+        *self.lock_state() = (value, true);
+        Ok(())
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, (serde_json::Value, bool)> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets the state a resumed job stored.
+    pub(crate) fn restore_state(&self, json: &str) {
+        match serde_json::from_str(json) {
+            Ok(value) => *self.lock_state() = (value, false),
+            Err(error) => tracing::warn!("the job dir's spider state cannot be read: {error}"),
+        }
+    }
+
+    /// The state as JSON, if it changed since the last call.
+    pub(crate) fn take_state_change(&self) -> Option<String> {
+        let mut state = self.lock_state();
+        if !state.1 {
+            return None;
+        }
+        state.1 = false;
+        serde_json::to_string(&state.0).ok()
     }
 
     /// Whether `close_spider` was called.

@@ -40,6 +40,7 @@
 
 extern crate self as crawl_core;
 
+mod clock;
 #[cfg(feature = "redis")]
 pub mod cluster;
 mod crawler;
@@ -48,8 +49,10 @@ pub mod engine;
 mod error;
 pub mod extensions;
 pub mod feed;
+pub mod frontier;
 mod hook;
 mod item;
+mod jobdir;
 pub mod linkextractor;
 pub mod middleware;
 pub mod pipeline;

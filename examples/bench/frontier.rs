@@ -10,6 +10,11 @@
 //!   builds it (duplicate filter on) and as a bare queue (filter off). Target: ≤ 200 B each.
 //! - `DupeFilter` with 10,000,000 fingerprints. Target: ≤ 20 B each.
 //!
+//! - `MemoryFrontier` and the job dir's `DurableFrontier` with 1,000,000 requests: memory, and
+//!   push + lease throughput (each request pushed, then leased, its download ended and acked;
+//!   the durable one records a checkpoint per ack, as the engine does, and waits for its last
+//!   commit). Target: ≥ 100,000 requests/s.
+//!
 //! Each measurement runs in a fresh child process (this binary re-executed), so memory freed
 //! by one cannot be reused by the next and hide its cost.
 
@@ -18,12 +23,44 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use crawl_core::frontier::{
+    Checkpoint, DurableFrontier, Frontier, FrontierConfig, MemoryFrontier, Next,
+};
 use crawl_core::scheduler::{DupeFilter, QueueOrder, Scheduler};
 use crawl_core::{Callback, Request};
 use url::Url;
 
 const REQUEST_TARGET: f64 = 200.0;
 const FINGERPRINT_TARGET: f64 = 20.0;
+const THROUGHPUT_TARGET: f64 = 100_000.0;
+
+/// Pushes `entries` requests, then leases, ends and acks each; returns the RSS after the
+/// pushes and the seconds the whole took.
+fn push_and_lease(frontier: &mut dyn Frontier, entries: usize) -> anyhow::Result<u64> {
+    let durable = frontier.commits();
+    for i in 0..entries {
+        frontier.push(request(i)?);
+        // As the engine does after each start request (or each done request's outputs).
+        if durable && i % 1000 == 999 {
+            frontier.record(Checkpoint::default());
+        }
+    }
+    let after = rss_bytes()?;
+    let mut leased = 0;
+    while let Next::Lease(lease) = frontier.lease(0.0) {
+        frontier.downloaded(lease.id);
+        frontier.ack(lease.id);
+        if durable {
+            frontier.record(Checkpoint::default());
+        }
+        leased += 1;
+    }
+    frontier.close();
+    if leased != entries {
+        bail!("leased {leased} of {entries} requests");
+    }
+    Ok(after)
+}
 
 /// A typical URL of about 60 bytes; `i` makes it unique.
 fn url(i: usize) -> String {
@@ -66,6 +103,17 @@ fn measure(what: &str, entries: usize) -> anyhow::Result<()> {
             black_box(scheduler.len());
             drop(black_box(scheduler));
             after
+        }
+        "memory-frontier" => {
+            let mut frontier = MemoryFrontier::new(FrontierConfig::default());
+            push_and_lease(&mut frontier, entries)?
+        }
+        "durable-frontier" => {
+            let dir = tempfile::tempdir()?;
+            let job = dir.path().join("job");
+            let (mut frontier, _) =
+                DurableFrontier::open(&job, "bench", false, FrontierConfig::default())?;
+            push_and_lease(&mut frontier, entries)?
         }
         "dupefilter" => {
             let mut filter = DupeFilter::default();
@@ -157,6 +205,29 @@ fn run() -> anyhow::Result<()> {
             "| {label} | {entries} | {:.1} | {per:.1} | ≤ {target:.0} B | {} | {seconds:.2} |",
             bytes / (1024.0 * 1024.0),
             if per <= target { "yes" } else { "**no**" },
+        );
+    }
+    println!();
+    println!("| frontier | requests | RSS growth MiB (all pending) | bytes per request | push + lease + ack, requests/s | target | meets target |");
+    println!("|---|---:|---:|---:|---:|---:|---|");
+    for (label, what) in [
+        ("MemoryFrontier (in memory)", "memory-frontier"),
+        (
+            "DurableFrontier (job dir, JOBDIR_SYNC off)",
+            "durable-frontier",
+        ),
+    ] {
+        let (bytes, seconds) = run_child(what, requests)?;
+        let rate = requests as f64 / seconds;
+        println!(
+            "| {label} | {requests} | {:.1} | {:.1} | {rate:.0} | ≥ {THROUGHPUT_TARGET:.0} | {} |",
+            bytes / (1024.0 * 1024.0),
+            bytes / requests as f64,
+            if rate >= THROUGHPUT_TARGET {
+                "yes"
+            } else {
+                "**no**"
+            },
         );
     }
     Ok(())

@@ -4,6 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release -p crawl-examples --example bench -- --pages 20000 --runs 3
+//! cargo run --release -p crawl-examples --example bench -- --pages 20000 --runs 1 --concurrency 32 --job-dir
 //! ```
 //!
 //! Subcommands (the harness re-executes itself with them):
@@ -50,14 +51,15 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "
-usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy]
+usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir]
        bench serve [--pages N] [--port P] [--heavy]
 
 Crawls a synthetic site of N pages (default 20000) with crawl and with a tokio + reqwest +
 scraper baseline, at each concurrency (default 32,128), N runs each (default 3), every run in
 its own process, and prints the median figures as a markdown table (and writes them to
 FILE as JSON with --json). --heavy serves pages of about 1.5 MB with 3,000 links each
-(default 300 pages).
+(default 300 pages). --job-dir adds crawl with a fresh --job-dir per run (a durable crawl:
+every request and item committed to the job dir), to compare with the in-memory crawl.
 ";
 
 /// How many pages the site has unless `--pages` says: 300 heavy ones, else 20,000.
@@ -69,9 +71,9 @@ fn default_pages(heavy: bool) -> usize {
     }
 }
 
-/// Takes the value-less `--heavy` flag out of `args`.
-fn take_heavy(args: &[OsString]) -> (bool, Vec<OsString>) {
-    let rest: Vec<OsString> = args.iter().filter(|a| *a != "--heavy").cloned().collect();
+/// Takes the value-less flag `flag` out of `args`.
+fn take_flag(args: &[OsString], flag: &str) -> (bool, Vec<OsString>) {
+    let rest: Vec<OsString> = args.iter().filter(|a| *a != flag).cloned().collect();
     (rest.len() != args.len(), rest)
 }
 
@@ -97,7 +99,7 @@ fn flags(args: &[OsString]) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 fn serve_command(args: &[OsString]) -> anyhow::Result<()> {
-    let (heavy, args) = take_heavy(args);
+    let (heavy, args) = take_flag(args, "--heavy");
     let (mut pages, mut port) = (default_pages(heavy), 0);
     for (name, value) in flags(&args)? {
         match name.as_str() {
@@ -188,6 +190,8 @@ fn start_server(pages: usize, heavy: bool) -> anyhow::Result<(ServerGuard, u16)>
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Crawl,
+    /// crawl with `--job-dir`.
+    JobDir,
     Baseline,
 }
 
@@ -195,13 +199,15 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Crawl => "crawl",
+            Kind::JobDir => "crawl --job-dir",
             Kind::Baseline => "baseline",
         }
     }
 }
 
 fn harness(args: &[OsString]) -> anyhow::Result<()> {
-    let (heavy, args) = take_heavy(args);
+    let (heavy, args) = take_flag(args, "--heavy");
+    let (job_dir, args) = take_flag(&args, "--job-dir");
     let (mut pages, mut runs, mut levels) = (default_pages(heavy), 3usize, vec![32usize, 128]);
     let mut json = None;
     for (name, value) in flags(&args)? {
@@ -232,7 +238,11 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let configs: Vec<(Kind, usize)> = levels
         .iter()
-        .flat_map(|&c| [(Kind::Crawl, c), (Kind::Baseline, c)])
+        .flat_map(|&c| {
+            let durable = job_dir.then_some((Kind::JobDir, c));
+            [Some((Kind::Crawl, c)), durable, Some((Kind::Baseline, c))]
+        })
+        .flatten()
         .collect();
     let mut results: Vec<Vec<Figures>> = vec![Vec::new(); configs.len()];
     // Runs are interleaved (all configurations, then again), so drift hits all alike.
@@ -246,7 +256,8 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
                 .path()
                 .join(format!("{}-c{concurrency}.log", kind.name()));
             let site_before = process_cpu_seconds(server.0.id());
-            let mut figures = run_one(kind, concurrency, &start, &feed, &log)
+            let job = dir.path().join(format!("job-c{concurrency}-run{run}"));
+            let mut figures = run_one(kind, concurrency, &start, &feed, &log, &job)
                 .with_context(|| format!("{label}, run {run}"))?;
             figures.site_cpu = process_cpu_seconds(server.0.id()) - site_before;
             eprintln!(
@@ -308,12 +319,13 @@ fn run_one(
     start: &str,
     feed: &Path,
     log: &Path,
+    job: &Path,
 ) -> anyhow::Result<Figures> {
     let c = concurrency.to_string();
     let feed_arg = feed.display().to_string();
     let mut args: Vec<String> = vec!["measure".into()];
     match kind {
-        Kind::Crawl => args.extend(
+        Kind::Crawl | Kind::JobDir => args.extend(
             [
                 "crawl",
                 "bench_spider",
@@ -340,6 +352,9 @@ fn run_one(
             ]
             .map(String::from),
         ),
+    }
+    if kind == Kind::JobDir {
+        args.extend(["--job-dir".to_owned(), job.display().to_string()]);
     }
     let output = Command::new(std::env::current_exe()?)
         .args(&args)
@@ -430,7 +445,7 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .position(|&(k, c)| k == Kind::Baseline && c == concurrency)
             .map(|i| &rows[i]);
         let (wall_ratio, cpu_ratio) = match (kind, baseline) {
-            (Kind::Crawl, Some(base)) => (
+            (Kind::Crawl | Kind::JobDir, Some(base)) => (
                 format!("{:.2}", row.wall / base.wall),
                 format!("{:.2}", row.cpu / base.cpu),
             ),
@@ -449,6 +464,19 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
         );
     }
     println!();
+    for (&(kind, concurrency), row) in configs.iter().zip(rows) {
+        let memory = configs
+            .iter()
+            .position(|&(k, c)| k == Kind::Crawl && c == concurrency)
+            .map(|i| &rows[i]);
+        if let (Kind::JobDir, Some(memory)) = (kind, memory) {
+            println!(
+                "With --job-dir at c={concurrency}: wall {:.2}x, CPU {:.2}x the in-memory crawl (target: wall ≤ 1.3x).",
+                row.wall / memory.wall,
+                row.cpu / memory.cpu
+            );
+        }
+    }
 }
 
 /// Warns when a run crawled another number of pages or items than the others.

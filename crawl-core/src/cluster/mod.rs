@@ -175,7 +175,7 @@ impl RedisFrontier {
                 } else {
                     member
                 };
-                let not_before = crate::engine::NOT_BEFORE_META;
+                let not_before = crate::frontier::NOT_BEFORE_META;
                 let not_before_ms = request
                     .meta
                     .get(not_before)

@@ -64,6 +64,8 @@ impl SeenRequest {
 #[derive(Default)]
 struct SiteState {
     log: Mutex<Vec<SeenRequest>>,
+    /// Milliseconds every response waits before it is sent (0: none).
+    latency_ms: std::sync::atomic::AtomicU64,
     flaky: Mutex<HashMap<String, u32>>,
     throttled: Mutex<HashSet<String>>,
     /// How many CSRF and session tokens were issued.
@@ -220,6 +222,14 @@ impl DemoSite {
         lock(&self.state.log).clone()
     }
 
+    /// Makes every response wait `latency` before it is sent (a slow site), from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.state
+            .latency_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Number of received requests whose path (without query) equals `path`.
     pub fn hits(&self, path: &str) -> usize {
         lock(&self.state.log)
@@ -264,6 +274,10 @@ async fn record(State(state): State<Arc<SiteState>>, request: Request, next: Nex
     };
     tracing::trace!(method = %seen.method, path = %seen.path, "demo site request");
     lock(&state.log).push(seen);
+    let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
     next.run(request).await
 }
 

@@ -31,7 +31,7 @@ pub const DOWNLOAD_LATENCY_META: &str = "download_latency";
 /// Downloads requests: slots, the HTTP clients, size limits and the downloader stats.
 pub struct Downloader {
     clients: clients::Clients,
-    slots: Slots,
+    slots: Arc<Slots>,
     settings: Arc<Settings>,
     stats: Stats,
     /// The bodies' memory budget and parse limits, shared by every response.
@@ -49,12 +49,12 @@ impl Downloader {
                 expected: "a JSON object of slot keys to {\"concurrency\", \"delay\", \"randomize_delay\", \"throttle\"}",
             }
         })?;
-        let slots = Slots::new(
+        let slots = Arc::new(Slots::new(
             settings.concurrent_requests_per_domain,
             Duration::from_secs_f64(settings.download_delay.max(0.0)),
             settings.randomize_download_delay,
             overrides,
-        );
+        ));
         Ok(Downloader {
             clients: clients::Clients::new(&settings)?,
             slots,
@@ -79,6 +79,11 @@ impl Downloader {
     /// The download slots (AutoThrottle changes their delays).
     pub fn slots(&self) -> &Slots {
         &self.slots
+    }
+
+    /// The download slots, shared (the frontier paces hosts by them).
+    pub fn shared_slots(&self) -> Arc<Slots> {
+        self.slots.clone()
     }
 
     /// Downloads `request` in its slot and counts it in the stats; on failure the request

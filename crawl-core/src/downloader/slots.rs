@@ -88,6 +88,14 @@ impl Slot {
         permit
     }
 
+    /// How long until the next download may start here (zero: now).
+    pub fn wait(&self) -> Duration {
+        if self.delay_nanos.load(Ordering::Relaxed) == 0 {
+            return Duration::ZERO;
+        }
+        lock(&self.next_start).saturating_duration_since(Instant::now())
+    }
+
     /// The delay between two starts (before randomization).
     pub fn delay(&self) -> Duration {
         Duration::from_nanos(self.delay_nanos.load(Ordering::Relaxed))
@@ -120,6 +128,23 @@ impl Slot {
         } else {
             delay
         }
+    }
+}
+
+/// The frontier paces hosts by their slots: `DOWNLOAD_SLOTS`, randomized delays and
+/// AutoThrottle hold for leases.
+impl crate::frontier::Politeness for Slots {
+    fn key(&self, request: &crate::Request) -> Box<str> {
+        super::Downloader::slot_key(request).into()
+    }
+    fn concurrency(&self, key: &str) -> usize {
+        self.get(key).concurrency()
+    }
+    fn delay(&self, key: &str) -> Duration {
+        self.get(key).delay()
+    }
+    fn wait(&self, key: &str) -> Duration {
+        self.get(key).wait()
     }
 }
 

@@ -6,7 +6,10 @@
 //! crawl, handles the rare events of `Event` (user code scheduling or closing), writes the
 //! progress line, flushes the feeds and decides when the crawl is over.
 
+mod build_frontier;
+mod commit;
 mod components;
+mod parts;
 mod progress;
 mod shared;
 mod stop;
@@ -19,25 +22,15 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::clock::unix_now;
 use crate::feed::{FeedSpec, Feeds};
-use crate::scheduler::{QueueOrder, Scheduler};
 use crate::signals::{Signal, SignalKind};
 use crate::{Crawler, Error, Request, Settings, Spider, SpiderArgs, Stats};
+pub(crate) use parts::Parts;
 use shared::Shared;
 
 /// How often buffered feed lines are pushed to their files during a crawl.
 const FEED_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
-
-/// Request meta key: do not download before this Unix time, in seconds (retry backoff).
-pub const NOT_BEFORE_META: &str = "crawl_not_before";
-
-/// The time now, in seconds since the Unix epoch (the clock of [`NOT_BEFORE_META`]).
-pub(crate) fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64()
-}
 
 /// What the crawl's other parts tell the engine loop (rare: the hot path goes through
 /// [`shared::Shared`]).
@@ -48,6 +41,8 @@ pub(crate) enum Event {
     Schedule(Box<Request>),
     /// Close the spider with a reason.
     Close(String),
+    /// The job dir committed these leases: their places are free.
+    Committed(Vec<crate::frontier::LeaseId>),
 }
 
 /// How to run one crawl.
@@ -94,9 +89,9 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
     if !options.settings.feeds.trim().is_empty() {
         feed_specs.extend(crate::feed::feeds_from_setting(&options.settings.feeds)?);
     }
-    let components = components::build(&options.settings, &spider)?;
     let settings = Arc::new(options.settings);
     let stats = Stats::default();
+    let parts = Parts::build(&settings, &stats, &spider)?;
     let (sender, events) = mpsc::unbounded_channel();
     let crawler = Crawler::new(
         meta,
@@ -104,23 +99,24 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         stats.clone(),
         options.args,
         start_urls,
-        components,
+        parts.clone(),
         sender.clone(),
-    )?;
+    );
+    let built = build_frontier::build(&settings, &crawler, &stats, &mut feed_specs, &sender)?;
     let feeds = Feeds::open(&feed_specs)?;
-    let order = match settings
-        .scheduler_memory_queue
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "fifo" | "scrapy.squeues.fifomemoryqueue" => QueueOrder::Fifo,
-        _ => QueueOrder::Lifo,
-    };
-    let scheduler = Scheduler::new(order, settings.dupefilter_enabled);
     let engine = Engine {
-        shared: Shared::new(scheduler, feeds, crawler, spider, settings, stats),
+        shared: Shared::new(
+            built.frontier,
+            feeds,
+            parts,
+            crawler,
+            spider,
+            settings,
+            stats,
+        ),
         events,
         start: None,
+        start_consumed: built.start_consumed,
     };
     if options.handle_ctrl_c {
         stop::watch(sender, Arc::downgrade(&engine.shared))?;
@@ -132,6 +128,8 @@ struct Engine {
     shared: Arc<Shared>,
     events: mpsc::UnboundedReceiver<Event>,
     start: Option<JoinHandle<()>>,
+    /// Outputs of the start requests' stream a previous run of the job handled.
+    start_consumed: u64,
 }
 
 impl Engine {
@@ -142,7 +140,7 @@ impl Engine {
             "start_time",
             humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         );
-        let components = crawler.components();
+        let components = &self.shared.parts.components;
         components
             .signals
             .send(Signal::EngineStarted, &crawler)
@@ -174,7 +172,23 @@ impl Engine {
                 }
                 continue;
             }
+            // Requests waiting for a ready-time (a backoff, a host's delay) wake the loop.
+            let wake_at = {
+                let mut core = self.shared.lock();
+                core.armed = core.wake_at();
+                core.armed
+            };
+            let ready = async {
+                match wake_at {
+                    Some(at) => {
+                        let wait = Duration::from_secs_f64((at - unix_now()).max(0.0));
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                () = ready => {}
                 event = self.events.recv() => match event {
                     Some(event) => self.handle(event),
                     None => unreachable!("the crawler holds a sender"),
@@ -207,7 +221,7 @@ impl Engine {
     /// Sends `spider_idle`; true when its handlers gave the spider more work.
     async fn idle(&mut self) -> bool {
         let crawler = self.shared.crawler.clone();
-        let signals = &crawler.components().signals;
+        let signals = &self.shared.parts.components.signals;
         if !signals.has(SignalKind::SpiderIdle) {
             return false;
         }
@@ -215,15 +229,20 @@ impl Engine {
         !self.step()
     }
 
+    /// Pulls the start requests lazily: a batch at a time, while the frontier has room.
     fn start_requests(&mut self) {
         let crawler = self.shared.crawler.clone();
         let stream = self.shared.spider.clone().start_requests(crawler.clone());
-        let stream = crawler.components().spider.start(stream, &crawler);
+        let stream = self.shared.parts.components.spider.start(stream, &crawler);
         let shared = self.shared.clone();
-        self.shared.lock().tasks += 1;
+        let skip = self.start_consumed;
+        {
+            let mut core = self.shared.lock();
+            core.tasks += 1;
+            core.start_consumed = skip;
+        }
         self.start = Some(tokio::spawn(async move {
-            let last = task::drive(stream, None, &"start_requests", &shared).await;
-            shared.outputs(last);
+            task::drive_start(stream, skip, &shared).await;
             shared.crawler.send_event(Event::StartDone);
         }));
     }
@@ -232,7 +251,7 @@ impl Engine {
         match event {
             Event::StartDone => {
                 if self.start.take().is_some() {
-                    self.shared.task_done(Vec::new());
+                    self.shared.task_done();
                 }
             }
             Event::Schedule(request) => {
@@ -240,6 +259,7 @@ impl Engine {
                 self.shared.schedule(&mut core, *request);
             }
             Event::Close(reason) => self.close(reason),
+            Event::Committed(leases) => self.shared.committed(leases.len()),
         }
     }
 
@@ -258,12 +278,25 @@ impl Engine {
 
     async fn finish(self, reason: String, started: Instant) -> CrawlResult {
         let (crawler, stats) = (&self.shared.crawler, &self.shared.stats);
-        let components = crawler.components();
+        let components = &self.shared.parts.components;
         components
             .signals
             .send(Signal::SpiderClosed { reason: &reason }, crawler)
             .await;
         components.pipelines.close(crawler).await;
+        // The job dir's last commit; its committer only sends events, so holding the lock
+        // while it finishes cannot deadlock.
+        let pending = {
+            let mut core = self.shared.lock();
+            core.frontier.close();
+            core.frontier.pending() + core.frontier.leased()
+        };
+        if self.shared.durable && pending > 0 {
+            tracing::info!(
+                "Job paused with {pending} requests pending in {}: run the same command to resume",
+                self.shared.settings.jobdir
+            );
+        }
         // Closed under the lock, so a forced stop meanwhile cannot cut a feed; closed feeds
         // take no more items, so a task still running cannot write past the end.
         self.shared.lock().feeds.close(stats);

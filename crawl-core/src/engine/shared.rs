@@ -4,36 +4,54 @@
 //! woken only when the crawl may be over, and for the rare events of [`super::Event`], so a
 //! page costs no cross-thread wake-up of the loop.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use futures::FutureExt;
 use tokio::sync::{Notify, Semaphore};
 
-use super::{task, NOT_BEFORE_META};
+use super::commit::Staged;
+use super::task;
+use super::Parts;
+use crate::clock::unix_now;
 use crate::feed::Feeds;
+use crate::frontier::{Frontier, LeaseId, Next, Pushed};
 use crate::pipeline::ItemFate;
-use crate::scheduler::{Enqueued, Scheduler};
 use crate::signals::{Signal, SignalKind};
 use crate::{BoxError, BoxedItem, Crawler, Output, Request, Settings, Spider, Stats};
 
 /// What the lock guards: the frontier, the feeds and the counts that end the crawl.
 pub(super) struct Core {
-    pub(super) scheduler: Scheduler,
+    pub(super) frontier: Box<dyn Frontier>,
     pub(super) feeds: Feeds,
-    /// Downloads in flight (bounded by `CONCURRENT_REQUESTS`).
-    downloads: usize,
-    /// Tracked tasks still running: request processing, pipelines, handlers, timers.
+    /// Downloads in flight (bounded by `CONCURRENT_REQUESTS`); with a job dir, requests
+    /// leased and not yet committed.
+    pub(super) downloads: usize,
+    /// Tracked tasks still running: request processing, pipelines, handlers.
     pub(super) tasks: usize,
     pub(super) closing: Option<String>,
+    /// When the next pending request becomes ready, if none could be leased.
+    wake_at: Option<f64>,
+    /// What the engine loop's timer is set to.
+    pub(super) armed: Option<f64>,
+    /// With a job dir: each leased request's outputs, held until it is done ([`super::commit`]).
+    pub(super) staged: HashMap<LeaseId, Staged>,
+    /// Outputs of the start requests' stream handled, this run and before.
+    pub(super) start_consumed: u64,
 }
 
 impl Core {
     /// Whether nothing is running and nothing more will start.
     pub(super) fn done(&self) -> bool {
-        self.tasks == 0 && (self.scheduler.is_empty() || self.closing.is_some())
+        self.tasks == 0 && (self.frontier.pending() == 0 || self.closing.is_some())
+    }
+
+    /// When the engine loop should wake to lease requests whose ready-time has come.
+    pub(super) fn wake_at(&self) -> Option<f64> {
+        self.wake_at.filter(|_| self.closing.is_none())
     }
 }
 
@@ -42,31 +60,49 @@ pub(super) struct Shared {
     core: Mutex<Core>,
     /// Wakes the engine loop: the last task ended.
     pub(super) wake: Notify,
+    /// The engine's parts, reached directly (the crawler is the user's handle on them).
+    pub(super) parts: Arc<Parts>,
     pub(super) crawler: Crawler,
     pub(super) spider: Arc<dyn Spider>,
     pub(super) settings: Arc<Settings>,
     pub(super) stats: Stats,
     item_permits: Arc<Semaphore>,
+    /// Wakes the start requests' task: the frontier has room for more.
+    start_room: Notify,
+    /// Whether the start requests' task waits for room.
+    start_waiting: AtomicBool,
+    /// Whether the frontier commits acks (a job dir): outputs are staged per request.
+    pub(super) durable: bool,
 }
 
 impl Shared {
     pub(super) fn new(
-        scheduler: Scheduler,
+        frontier: Box<dyn Frontier>,
         feeds: Feeds,
+        parts: Arc<Parts>,
         crawler: Crawler,
         spider: Arc<dyn Spider>,
         settings: Arc<Settings>,
         stats: Stats,
     ) -> Arc<Self> {
+        let frontier_commits = frontier.commits();
         Arc::new(Shared {
             core: Mutex::new(Core {
-                scheduler,
+                frontier,
                 feeds,
                 downloads: 0,
                 tasks: 0,
                 closing: None,
+                wake_at: None,
+                armed: None,
+                staged: HashMap::new(),
+                start_consumed: 0,
             }),
+            durable: frontier_commits,
+            start_room: Notify::new(),
+            start_waiting: AtomicBool::new(false),
             wake: Notify::new(),
+            parts,
             crawler,
             spider,
             item_permits: Arc::new(Semaphore::new(settings.concurrent_items.max(1))),
@@ -84,47 +120,117 @@ impl Shared {
     /// Starts what can start and wakes the loop if the crawl may be over; ends every change.
     pub(super) fn settle(self: &Arc<Self>, core: &mut Core) {
         self.start_downloads(core);
-        if core.tasks == 0 {
+        let earlier = match (core.wake_at(), core.armed) {
+            (Some(at), Some(armed)) => at < armed,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if core.tasks == 0 || earlier {
             self.wake.notify_one();
+        }
+        if self.start_waiting.load(Ordering::Relaxed) && core.frontier.pending() < self.backlog() {
+            self.start_room.notify_waiters();
         }
     }
 
-    /// A request's download finished: its concurrency place is free.
-    pub(super) fn download_done(self: &Arc<Self>) {
+    /// Most pending requests before the start requests' task waits for room.
+    fn backlog(&self) -> usize {
+        self.settings.concurrent_requests.max(1) * 2
+    }
+
+    /// Waits until the frontier has room for more start requests (they are pulled lazily).
+    pub(super) async fn start_room(&self) {
+        loop {
+            let notified = self.start_room.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            self.start_waiting.store(true, Ordering::Relaxed);
+            {
+                let core = self.lock();
+                if core.frontier.pending() < self.backlog() || core.closing.is_some() {
+                    self.start_waiting.store(false, Ordering::Relaxed);
+                    return;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// A request's download finished: its concurrency place is free, and its host's.
+    pub(super) fn download_done(self: &Arc<Self>, lease: LeaseId) {
         let mut core = self.lock();
-        core.downloads -= 1;
+        if !self.durable {
+            core.downloads -= 1;
+        }
+        core.frontier.downloaded(lease);
         self.settle(&mut core);
     }
 
-    /// Handles a batch of a callback's outputs.
-    pub(super) fn outputs(self: &Arc<Self>, batch: Vec<Output>) {
+    /// Handles a batch of the outputs of `lease`'s callback.
+    pub(super) fn outputs(self: &Arc<Self>, batch: Vec<Output>, lease: Option<LeaseId>) {
         let mut core = self.lock();
-        self.handle_outputs(&mut core, batch);
+        self.handle_outputs(&mut core, batch, lease);
         self.settle(&mut core);
     }
 
-    /// A tracked task ended, with its last outputs.
-    pub(super) fn task_done(self: &Arc<Self>, last: Vec<Output>) {
+    /// Handles an output of the start requests' stream (none for an error), counting it.
+    pub(super) fn start_outputs(self: &Arc<Self>, batch: Vec<Output>) {
         let mut core = self.lock();
-        self.handle_outputs(&mut core, last);
+        self.handle_outputs(&mut core, batch, None);
+        core.start_consumed += 1;
+        if self.durable {
+            self.checkpoint(&mut core);
+        }
+        self.settle(&mut core);
+    }
+
+    /// A tracked task ended.
+    pub(super) fn task_done(self: &Arc<Self>) {
+        let mut core = self.lock();
         core.tasks -= 1;
         self.settle(&mut core);
     }
 
-    /// Starts downloads while places are free and requests wait.
+    /// A request's task ended, with its last outputs: the request is done (with a job dir,
+    /// once its items are through the pipelines too).
+    pub(super) fn request_done(self: &Arc<Self>, lease: LeaseId, last: Vec<Output>) {
+        let mut core = self.lock();
+        self.handle_outputs(&mut core, last, Some(lease));
+        core.tasks -= 1;
+        if self.durable {
+            core.staged.entry(lease).or_default().task_done = true;
+            self.finish_staged(&mut core, lease);
+        } else {
+            core.frontier.ack(lease);
+        }
+        self.settle(&mut core);
+    }
+
+    /// Starts downloads while places are free and requests are ready.
     fn start_downloads(self: &Arc<Self>, core: &mut Core) {
+        core.wake_at = None;
         if core.closing.is_some() || self.crawler.closing() {
             return;
         }
-        while core.downloads < self.settings.concurrent_requests.max(1) {
-            let Some(request) = core.scheduler.next_request() else {
-                break;
+        let limit = self.settings.concurrent_requests.max(1);
+        if core.downloads >= limit {
+            return;
+        }
+        let now = unix_now();
+        while core.downloads < limit {
+            let lease = match core.frontier.lease(now) {
+                Next::Lease(lease) => lease,
+                Next::WaitUntil(at) => {
+                    core.wake_at = Some(at);
+                    break;
+                }
+                Next::Busy | Next::Empty => break,
             };
             self.stats.inc("scheduler/dequeued");
             self.stats.inc("scheduler/dequeued/memory");
             core.downloads += 1;
             core.tasks += 1;
-            tokio::spawn(task::process(self.clone(), request));
+            tokio::spawn(task::process(self.clone(), lease));
         }
     }
 
@@ -142,29 +248,47 @@ impl Shared {
                 let message = crate::error::panic_message(&*panic);
                 tracing::error!("A task of the crawl panicked: {message}");
             }
-            shared.task_done(Vec::new());
+            shared.task_done();
         });
     }
 
-    fn handle_outputs(self: &Arc<Self>, core: &mut Core, batch: Vec<Output>) {
+    fn handle_outputs(
+        self: &Arc<Self>,
+        core: &mut Core,
+        batch: Vec<Output>,
+        lease: Option<LeaseId>,
+    ) {
+        // With a job dir, a request's outputs wait for it to be done (see `super::commit`).
+        let lease = lease.filter(|_| self.durable);
         for output in batch {
             match output {
-                Output::Item(item) => self.item(core, item),
-                Output::Request(request) => self.schedule(core, *request),
+                Output::Item(item) => self.item(core, item, lease),
+                Output::Request(request) => match lease {
+                    Some(lease) => core
+                        .staged
+                        .entry(lease)
+                        .or_default()
+                        .requests
+                        .push(*request),
+                    None => self.schedule(core, *request),
+                },
                 Output::Error(_) => unreachable!("errors are reported by the task"),
             }
         }
     }
 
-    fn item(self: &Arc<Self>, core: &mut Core, item: BoxedItem) {
-        if self.crawler.components().pipelines.is_empty() {
-            return self.item_done(core, ItemFate::Scraped(item));
+    fn item(self: &Arc<Self>, core: &mut Core, item: BoxedItem, lease: Option<LeaseId>) {
+        if let Some(lease) = lease {
+            core.staged.entry(lease).or_default().in_pipelines += 1;
+        }
+        if self.parts.components.pipelines.is_empty() {
+            return self.item_done(core, ItemFate::Scraped(item), lease);
         }
         let (shared, permits) = (self.clone(), self.item_permits.clone());
         self.track(core, async move {
             let _permit = permits.acquire_owned().await;
             let crawler = &shared.crawler;
-            let pipelines = crawler.components().pipelines.process(item, crawler);
+            let pipelines = shared.parts.components.pipelines.process(item, crawler);
             let fate = match AssertUnwindSafe(pipelines).catch_unwind().await {
                 Ok(fate) => fate,
                 Err(panic) => {
@@ -176,7 +300,7 @@ impl Shared {
                 }
             };
             let mut core = shared.lock();
-            shared.item_done(&mut core, fate);
+            shared.item_done(&mut core, fate, lease);
         });
     }
 
@@ -188,20 +312,36 @@ impl Shared {
         payload: T,
         signal: for<'a> fn(&'a T) -> Signal<'a>,
     ) {
-        if !self.crawler.components().signals.has(kind) {
+        if !self.parts.components.signals.has(kind) {
             return;
         }
-        let crawler = self.crawler.clone();
+        let (parts, crawler) = (self.parts.clone(), self.crawler.clone());
         self.track(core, async move {
-            crawler
-                .components()
+            parts
+                .components
                 .signals
                 .send(signal(&payload), &crawler)
                 .await;
         });
     }
 
-    fn item_done(self: &Arc<Self>, core: &mut Core, fate: ItemFate) {
+    fn item_done(self: &Arc<Self>, core: &mut Core, fate: ItemFate, lease: Option<LeaseId>) {
+        match (fate, lease) {
+            (ItemFate::Scraped(item), Some(lease)) => {
+                core.staged.entry(lease).or_default().items.push(item);
+            }
+            (fate, _) => self.item_fate(core, fate),
+        }
+        if let Some(lease) = lease {
+            if let Some(staged) = core.staged.get_mut(&lease) {
+                staged.in_pipelines -= 1;
+            }
+            self.finish_staged(core, lease);
+        }
+    }
+
+    /// Counts an item's fate, writes a scraped item to the feeds and tells the handlers.
+    pub(super) fn item_fate(self: &Arc<Self>, core: &mut Core, fate: ItemFate) {
         match fate {
             ItemFate::Scraped(item) => {
                 self.stats.inc("item_scraped_count");
@@ -252,32 +392,20 @@ impl Shared {
         }
     }
 
-    /// The duplicate filter and the queue; a request with a future `crawl_not_before` waits
-    /// in a timer task first.
-    pub(super) fn schedule(self: &Arc<Self>, core: &mut Core, mut request: Request) {
-        if core.closing.is_some() {
+    /// Pushes `request` to the frontier (its duplicate filter; a `crawl_not_before` meta is
+    /// its ready-time there).
+    /// Once the spider is closing, requests are dropped, unless a job dir keeps them for
+    /// the resumed crawl.
+    pub(super) fn schedule(self: &Arc<Self>, core: &mut Core, request: Request) {
+        if core.closing.is_some() && !self.durable {
             return;
         }
-        if let Some(not_before) = request.meta.get(NOT_BEFORE_META).and_then(|v| v.as_f64()) {
-            let now = super::unix_now();
-            if not_before > now {
-                let shared = self.clone();
-                let wait = Duration::from_secs_f64(not_before - now);
-                self.track(core, async move {
-                    tokio::time::sleep(wait).await;
-                    let mut core = shared.lock();
-                    shared.schedule(&mut core, request);
-                });
-                return;
-            }
-            request.meta.remove(NOT_BEFORE_META);
-        }
-        let signals = &self.crawler.components().signals;
+        let signals = &self.parts.components.signals;
         let listened =
             signals.has(SignalKind::RequestScheduled) || signals.has(SignalKind::RequestDropped);
         let copy = listened.then(|| request.clone());
-        match core.scheduler.enqueue(request) {
-            Enqueued::Queued => {
+        match core.frontier.push(request) {
+            Pushed::Queued => {
                 self.stats.inc("scheduler/enqueued");
                 self.stats.inc("scheduler/enqueued/memory");
                 if let Some(request) = copy {
@@ -286,7 +414,7 @@ impl Shared {
                     });
                 }
             }
-            Enqueued::Duplicate => {
+            Pushed::Duplicate => {
                 self.stats.inc("dupefilter/filtered");
                 if let Some(request) = copy {
                     self.signal_later(core, SignalKind::RequestDropped, request, |request| {

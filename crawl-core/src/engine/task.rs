@@ -8,19 +8,21 @@ use futures::{FutureExt, StreamExt};
 
 use super::shared::Shared;
 use crate::error::kind_of;
+use crate::frontier::{Lease, LeaseId};
 use crate::middleware::{DownloadResult, IgnoreRequest, Origin};
 use crate::signals::{Signal, SignalKind};
-use crate::{BoxError, Crawler, Output, OutputStream, Request};
+use crate::{BoxError, Output, OutputStream, Request};
 
 /// Most outputs handled in one batch (under one lock).
 const OUTPUT_BATCH: usize = 256;
 
 /// Downloads `request`, then feeds its response to the callback it names.
-pub(super) async fn process(shared: Arc<Shared>, request: Request) {
+pub(super) async fn process(shared: Arc<Shared>, lease: Lease) {
+    let Lease { id, request } = lease;
     // Callbacks and downloads catch their own panics; this catches one in a spider
     // middleware's input or exception hook, so the task still ends and the crawl does not
     // wait for it forever.
-    let last = match AssertUnwindSafe(respond(&shared, request))
+    let last = match AssertUnwindSafe(respond(&shared, id, request))
         .catch_unwind()
         .await
     {
@@ -32,16 +34,17 @@ pub(super) async fn process(shared: Arc<Shared>, request: Request) {
             Vec::new()
         }
     };
-    shared.task_done(last);
+    shared.request_done(id, last);
 }
 
 /// The work of [`process`]; returns the last outputs, handled with the task's end.
-async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
+async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<Output> {
     let crawler = &shared.crawler;
     let callback = request.callback.clone();
     // For the log lines: formatted only when written.
     let (method, url) = (request.method.clone(), request.url.clone());
-    let download = crawler.components().downloader.download(request, crawler);
+    let components = &shared.parts.components;
+    let download = components.downloader.download(request, crawler);
     let result = match AssertUnwindSafe(download).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
@@ -51,7 +54,7 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
             )))
         }
     };
-    shared.download_done();
+    shared.download_done(lease);
     let response = match result {
         DownloadResult::Response(response) => response,
         DownloadResult::Reschedule(request) => return vec![Output::from(request)],
@@ -68,7 +71,6 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
         status = response.status.as_u16(),
         "Crawled <{method} {url}>"
     );
-    let components = crawler.components();
     if components.signals.has(SignalKind::ResponseReceived) {
         let signal = Signal::ResponseReceived {
             response: &response,
@@ -89,12 +91,12 @@ async fn respond(shared: &Arc<Shared>, request: Request) -> Vec<Output> {
         Err(error) => match chain.exception(&origin, &error, crawler) {
             Some(outputs) => outputs,
             None => {
-                spider_error(crawler, &origin.url, kind_of(&error), &error).await;
+                spider_error(shared, &origin.url, kind_of(&error), &error).await;
                 return Vec::new();
             }
         },
     };
-    drive(outputs, Some(&origin), &origin.url, shared).await
+    drive(outputs, Some(&origin), &origin.url, Some(lease), shared).await
 }
 
 /// Polls a callback's stream to its end, handling its outputs as they come (in this task, so
@@ -105,6 +107,7 @@ pub(super) async fn drive(
     stream: OutputStream,
     origin: Option<&Arc<Origin>>,
     url: &(dyn std::fmt::Display + Sync),
+    lease: Option<LeaseId>,
     shared: &Arc<Shared>,
 ) -> Vec<Output> {
     // Outputs ready together are handled together: one lock per batch. The last batch is
@@ -116,7 +119,7 @@ pub(super) async fn drive(
     let mut held: Vec<Output> = Vec::new();
     while let Some(chunk) = chunks.next().await {
         if !held.is_empty() {
-            shared.outputs(std::mem::take(&mut held));
+            shared.outputs(std::mem::take(&mut held), lease);
         }
         for next in chunk {
             let (kind, error) = match next {
@@ -128,34 +131,64 @@ pub(super) async fn drive(
                 Err(panic) => ("Panic", BoxError::msg(panic_message(&*panic))),
             };
             if !held.is_empty() {
-                shared.outputs(std::mem::take(&mut held));
+                shared.outputs(std::mem::take(&mut held), lease);
             }
             let replacement = origin.and_then(|origin| {
-                crawler
-                    .components()
+                shared
+                    .parts
+                    .components
                     .spider
                     .exception(origin, &error, crawler)
             });
             match replacement {
-                Some(replacement) => held = Box::pin(drive(replacement, None, url, shared)).await,
-                None => spider_error(crawler, url, kind, &error).await,
+                Some(replacement) => {
+                    held = Box::pin(drive(replacement, None, url, lease, shared)).await
+                }
+                None => spider_error(shared, url, kind, &error).await,
             }
         }
     }
     held
 }
 
+/// Drives the start requests, one output at a time while the frontier has room, so millions
+/// of start URLs never sit in memory at once. The first `skip` outputs were handled by a
+/// previous run of the job: they are drawn again and dropped.
+pub(super) async fn drive_start(stream: OutputStream, skip: u64, shared: &Arc<Shared>) {
+    let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+    let mut outputs = AssertUnwindSafe(stream.skip(skip)).catch_unwind();
+    loop {
+        shared.start_room().await;
+        let Some(next) = outputs.next().await else {
+            break;
+        };
+        match next {
+            Ok(Output::Error(error)) => {
+                spider_error(shared, &"start_requests", kind_of(&error), &error).await;
+                shared.start_outputs(Vec::new());
+            }
+            Ok(output) => shared.start_outputs(vec![output]),
+            Err(panic) => {
+                let error = BoxError::msg(panic_message(&*panic));
+                spider_error(shared, &"start_requests", "Panic", &error).await;
+                break;
+            }
+        }
+    }
+}
+
 /// Logs and counts a failed or panicking callback, and tells the `spider_error` handlers;
 /// the crawl goes on.
 async fn spider_error(
-    crawler: &Crawler,
+    shared: &Shared,
     url: &(dyn std::fmt::Display + Sync),
     kind: &str,
     error: &BoxError,
 ) {
+    let crawler = &shared.crawler;
     crawler.stats().inc_named("spider_exceptions/", kind);
     tracing::error!("Spider error processing <{url}>: {error:#}");
-    let signals = &crawler.components().signals;
+    let signals = &shared.parts.components.signals;
     if signals.has(SignalKind::SpiderError) {
         signals
             .send(

@@ -19,10 +19,29 @@ use std::path::Path;
 
 use crate::{BoxedItem, Error, Stats};
 
+/// A writer that counts the bytes that reached it (for a file: its length since `base`).
+struct Counted {
+    inner: Box<dyn Write + Send>,
+    written: u64,
+}
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// One open feed: where it writes, in which format, and whether it failed.
 struct OpenFeed {
     spec: FeedSpec,
-    out: BufWriter<Box<dyn Write + Send>>,
+    out: BufWriter<Counted>,
+    /// The file's length before the first byte this crawl wrote.
+    base: u64,
     exporter: Box<dyn Exporter>,
     /// Why the feed failed: it takes no more items, and the crawl reports it at the end.
     failed: Option<String>,
@@ -52,7 +71,11 @@ impl OpenFeed {
     /// Makes the pending cut, if any, before anything more reaches the file.
     fn settle(&mut self) -> std::io::Result<()> {
         match self.cut.take() {
-            Some((file, len)) => file.set_len(len),
+            Some((file, len)) => {
+                file.set_len(len)?;
+                self.base = len;
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -108,11 +131,20 @@ impl OpenFeed {
 
 /// The file of `spec`, its directory created; when appending to a non-empty file, lets
 /// `exporter` read it, and returns where to cut it (before a closing `]`) with a handle to do so.
+/// A feed's file, opened.
+struct OpenedFile {
+    file: File,
+    /// Its length before this crawl writes.
+    base: u64,
+    /// Where to cut it before the first write, with a handle to do so.
+    cut: Option<(File, u64)>,
+}
+
 fn open_file(
     spec: &FeedSpec,
     path: &Path,
     exporter: &mut dyn Exporter,
-) -> Result<(File, Option<(File, u64)>), Error> {
+) -> Result<OpenedFile, Error> {
     let io_error = |what: &str| {
         let context = format!("cannot {what} feed `{}`", path.display());
         move |source| Error::Io { context, source }
@@ -136,7 +168,47 @@ fn open_file(
             cut = Some((file.try_clone().map_err(io_error("open"))?, keep));
         }
     }
-    Ok((file, cut))
+    let base = if spec.overwrite { 0 } else { len };
+    Ok(OpenedFile { file, base, cut })
+}
+
+/// Prepares feeds for a resumed job: each file is cut to its committed length (its last
+/// whole committed record) and then appended to, as `-o` does, so the crawl continues the
+/// same document; a feed the job never committed starts as given.
+pub(crate) fn resume_feeds(
+    specs: &mut [FeedSpec],
+    committed: &std::collections::HashMap<String, u64>,
+) -> Result<(), Error> {
+    for spec in specs {
+        let FeedTarget::File(path) = &spec.target else {
+            continue;
+        };
+        let Some(&length) = committed.get(&path.display().to_string()) else {
+            continue;
+        };
+        let io_error = |source| Error::Io {
+            context: format!(
+                "cannot cut feed `{}` to its committed length",
+                path.display()
+            ),
+            source,
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io_error)?;
+        let actual = file.metadata().map_err(io_error)?.len();
+        if actual < length {
+            return Err(Error::Usage(format!(
+                "feed `{}` is {actual} bytes, shorter than the {length} bytes the job dir \
+                 committed: it was changed outside the crawl",
+                path.display()
+            )));
+        }
+        file.set_len(length).map_err(io_error)?;
+        spec.overwrite = false;
+    }
+    Ok(())
 }
 
 /// Every feed of a crawl (none by default).
@@ -156,16 +228,21 @@ impl Feeds {
         let mut open = Vec::with_capacity(specs.len());
         for spec in specs {
             let mut exporter = spec.format.exporter();
-            let (target, cut): (Box<dyn Write + Send>, _) = match &spec.target {
-                FeedTarget::Stdout => (Box::new(std::io::stdout()), None),
+            let (target, base, cut): (Box<dyn Write + Send>, _, _) = match &spec.target {
+                FeedTarget::Stdout => (Box::new(std::io::stdout()), 0, None),
                 FeedTarget::File(path) => {
-                    let (file, cut) = open_file(spec, path, &mut *exporter)?;
-                    (Box::new(file), cut)
+                    let opened = open_file(spec, path, &mut *exporter)?;
+                    (Box::new(opened.file), opened.base, opened.cut)
                 }
+            };
+            let counted = Counted {
+                inner: target,
+                written: 0,
             };
             let mut feed = OpenFeed {
                 spec: spec.clone(),
-                out: BufWriter::with_capacity(64 * 1024, target),
+                out: BufWriter::with_capacity(64 * 1024, counted),
+                base,
                 exporter,
                 failed: None,
                 items: 0,
@@ -204,6 +281,22 @@ impl Feeds {
         for feed in &mut self.open {
             feed.flush(stats);
         }
+    }
+
+    /// Each feed file's length as of the last flush, by path (what a job dir commits: whole
+    /// records only). Feeds that failed or write to stdout have none.
+    pub fn lengths(&self) -> Vec<(String, u64)> {
+        self.open
+            .iter()
+            .filter(|feed| feed.failed.is_none())
+            .filter_map(|feed| match &feed.spec.target {
+                FeedTarget::File(path) => Some((
+                    path.display().to_string(),
+                    feed.base + feed.out.get_ref().written,
+                )),
+                FeedTarget::Stdout => None,
+            })
+            .collect()
     }
 
     /// Writes each feed's footer (closing a JSON array or XML document), flushes it, and

@@ -2,7 +2,7 @@
 //!
 //! A `Request` is about 300 bytes (parsed URL, method, header map, body, meta); most pending
 //! requests only have a URL, a callback, a priority and a depth. The queue keeps those in a
-//! ~64-byte struct with the URL as text, and the rest boxed only when it is not the default.
+//! ~72-byte struct with the URL as text, and the rest boxed only when it is not the default.
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -18,18 +18,25 @@ struct Rare {
 }
 
 /// A request waiting in the queue.
-pub(super) struct CompactRequest {
+pub(crate) struct CompactRequest {
     url: Box<str>,
     callback: Callback,
     priority: i32,
     depth: u32,
     dont_filter: bool,
     rare: Option<Box<Rare>>,
+    /// The frontier backend's own mark (the job dir's row id; 0 in memory).
+    tag: u64,
 }
 
 impl CompactRequest {
     /// Packs `request`.
-    pub(super) fn pack(request: Request) -> Self {
+    pub(crate) fn pack(request: Request) -> Self {
+        Self::pack_tagged(request, 0)
+    }
+
+    /// Packs `request` with a backend's `tag`.
+    pub(crate) fn pack_tagged(request: Request, tag: u64) -> Self {
         let Request {
             url,
             method,
@@ -49,6 +56,7 @@ impl CompactRequest {
             priority,
             depth,
             dont_filter,
+            tag,
             rare: (!usual).then(|| {
                 Box::new(Rare {
                     method,
@@ -60,13 +68,18 @@ impl CompactRequest {
         }
     }
 
+    /// The backend's tag.
+    pub(crate) fn tag(&self) -> u64 {
+        self.tag
+    }
+
     /// The request's priority.
-    pub(super) fn priority(&self) -> i32 {
+    pub(crate) fn priority(&self) -> i32 {
         self.priority
     }
 
     /// Unpacks the request; the URL text came from a parsed URL, so it parses again.
-    pub(super) fn unpack(self) -> Request {
+    pub(crate) fn unpack(self) -> Request {
         let url = match url::Url::parse(&self.url) {
             Ok(url) => url,
             Err(error) => unreachable!("a serialized URL parses: {error}"),
@@ -110,6 +123,6 @@ mod tests {
         assert_eq!(back.callback.name(), "other");
         let plain = CompactRequest::pack(Request::get("http://h/p").unwrap());
         assert!(plain.rare.is_none());
-        assert!(std::mem::size_of::<CompactRequest>() <= 64);
+        assert!(std::mem::size_of::<CompactRequest>() <= 72);
     }
 }

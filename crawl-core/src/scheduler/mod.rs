@@ -8,7 +8,9 @@ mod props;
 mod queue;
 
 pub use dupefilter::DupeFilter;
+pub(crate) use dupefilter::IdentityHasher;
 pub use fingerprint::Fingerprint;
+pub(crate) use queue::CompactRequest;
 pub use queue::{PriorityQueue, QueueOrder};
 
 use crate::Request;

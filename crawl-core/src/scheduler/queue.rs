@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::compact::CompactRequest;
+pub(crate) use super::compact::CompactRequest;
 use crate::Request;
 
 /// Order of requests that share a priority.
@@ -33,7 +33,11 @@ impl PriorityQueue {
 
     /// Adds a request.
     pub fn push(&mut self, request: Request) {
-        let request = CompactRequest::pack(request);
+        self.push_packed(CompactRequest::pack(request));
+    }
+
+    /// Adds a request already packed.
+    pub(crate) fn push_packed(&mut self, request: CompactRequest) {
         self.by_priority
             .entry(request.priority())
             .or_default()
@@ -41,8 +45,15 @@ impl PriorityQueue {
         self.len += 1;
     }
 
-    /// Removes the next request: highest priority, then by the queue's order.
-    pub fn pop(&mut self) -> Option<Request> {
+    /// The priority of the request [`pop`](Self::pop) would return.
+    pub(crate) fn peek_priority(&self) -> Option<i32> {
+        self.by_priority
+            .last_key_value()
+            .map(|(priority, _)| *priority)
+    }
+
+    /// Removes the next request, packed.
+    pub(crate) fn pop_packed(&mut self) -> Option<CompactRequest> {
         let mut entry = self.by_priority.last_entry()?;
         let queue = entry.get_mut();
         let request = match self.order {
@@ -53,7 +64,12 @@ impl PriorityQueue {
             entry.remove();
         }
         self.len -= 1;
-        request.map(CompactRequest::unpack)
+        request
+    }
+
+    /// Removes the next request: highest priority, then by the queue's order.
+    pub fn pop(&mut self) -> Option<Request> {
+        self.pop_packed().map(CompactRequest::unpack)
     }
 
     /// Number of pending requests.

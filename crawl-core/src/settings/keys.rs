@@ -53,6 +53,15 @@ macro_rules! crawl_settings_table {
             HTTPERROR_ALLOW_ALL httperror_allow_all: bool = false;
             /// Order of requests sharing a priority: `lifo` (Scrapy's default) or `fifo`.
             SCHEDULER_MEMORY_QUEUE scheduler_memory_queue: String = "lifo".to_owned();
+            /// The job dir of a durable crawl (`--job-dir DIR`): the frontier, the seen set, the
+            /// spider's state, stats and each feed's committed length survive a pause (Ctrl-C) or
+            /// a kill; the same command resumes. Empty: the crawl lives in memory only.
+            JOBDIR jobdir: String = String::new();
+            /// Make each job dir commit durable on disk (fsync the feeds, then the store) before
+            /// its requests count as done. Without it a commit survives a killed process (the
+            /// operating system still writes it) but not a power loss or an OS crash; with it,
+            /// commits cost an fsync each (they are grouped, so not one per page).
+            JOBDIR_SYNC jobdir_sync: bool = false;
             /// Obey robots.txt rules.
             ROBOTSTXT_OBEY robotstxt_obey: bool = true;
             /// The user agent matched against robots.txt groups (default: `USER_AGENT`).

@@ -31,6 +31,8 @@ pub(crate) struct SpiderDef {
     pub(crate) args: SpiderArgs,
     pub(crate) callbacks: Vec<CallbackDef>,
     pub(crate) start_requests: Option<CallbackDef>,
+    /// A second start hook (`start` and `start_requests` both written).
+    pub(crate) duplicate_start: Option<Ident>,
     /// Methods marked `#[on(signal)]`: their index and the attribute's tokens.
     pub(crate) handlers: Vec<(usize, proc_macro2::TokenStream)>,
     /// The fn's name when the spider is written as a free async fn (its one method, `parse`,
@@ -78,6 +80,7 @@ impl SpiderDef {
     pub(crate) fn new(item: ItemImpl, args: SpiderArgs, free_fn: Option<Ident>) -> Self {
         let mut callbacks = Vec::new();
         let mut start_requests = None;
+        let mut duplicate_start = None;
         let mut handlers = Vec::new();
         // A method named where a callback goes is a callback, whatever its arguments: a wrong
         // signature is then reported as such, not as an unknown callback.
@@ -96,8 +99,14 @@ impl SpiderDef {
             };
             if let Some(tokens) = on_attribute(method) {
                 handlers.push((index, tokens));
-            } else if method.sig.ident == "start_requests" {
-                start_requests = Some(def(index, method));
+            } else if method.sig.ident == "start_requests"
+                || (method.sig.ident == "start" && !mentions_response(method))
+            {
+                // Scrapy 2.13 names the hook `start`; both names work, one at a time.
+                match &start_requests {
+                    None => start_requests = Some(def(index, method)),
+                    Some(_) => duplicate_start = Some(method.sig.ident.clone()),
+                }
             } else if free_fn.is_some()
                 || mentions_response(method)
                 || referenced.contains(&method.sig.ident)
@@ -110,6 +119,7 @@ impl SpiderDef {
             args,
             callbacks,
             start_requests,
+            duplicate_start,
             handlers,
             free_fn,
         }

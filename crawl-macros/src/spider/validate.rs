@@ -22,6 +22,7 @@ pub(crate) fn validate(spider: &SpiderDef, errors: &mut Errors) {
     if let Some(start) = &spider.start_requests {
         start_requests_signature(spider, start, errors);
     }
+    one_start_hook(spider, errors);
     has_parse(spider, errors);
 }
 
@@ -273,22 +274,31 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
     body_rules(method, name, &callback.body, errors);
 }
 
-/// `start_requests` is `async fn start_requests(&self[, crawler: &Crawler])`.
+/// The start hook is written once: `start` (Scrapy 2.13's name) or `start_requests`.
+fn one_start_hook(spider: &SpiderDef, errors: &mut Errors) {
+    if let Some(second) = &spider.duplicate_start {
+        errors.push(
+            second,
+            "a spider has one start hook: write `start` or `start_requests`, not both",
+        );
+    }
+}
+
+/// `start_requests` is `async fn start_requests(&self[, crawler: &Crawler])` (or `start`).
 fn start_requests_signature(spider: &SpiderDef, start: &CallbackDef, errors: &mut Errors) {
     let method = spider.method(start.index);
     let sig = &method.sig;
-    const FORMS: &str = "expected `async fn start_requests(&self)` or `async fn start_requests(&self, crawler: &Crawler)`";
+    let name = &start.name;
+    let forms =
+        format!("expected `async fn {name}(&self)` or `async fn {name}(&self, crawler: &Crawler)`");
     if sig.asyncness.is_none() {
         errors.push(
             sig.fn_token,
-            format!("`start_requests` must be an `async fn`; {FORMS}"),
+            format!("`{name}` must be an `async fn`; {forms}"),
         );
     }
     if !signature::has_ref_self(sig) {
-        errors.push(
-            &sig.ident,
-            format!("`start_requests` must take `&self`; {FORMS}"),
-        );
+        errors.push(&sig.ident, format!("`{name}` must take `&self`; {forms}"));
     }
     let args = signature::typed_args(sig);
     if args.len() > 1
@@ -296,7 +306,7 @@ fn start_requests_signature(spider: &SpiderDef, start: &CallbackDef, errors: &mu
             .first()
             .is_some_and(|a| !signature::is_ref_to(&a.ty, "Crawler"))
     {
-        errors.push(&sig.inputs, FORMS);
+        errors.push(&sig.inputs, forms);
     }
     body_rules(method, &sig.ident, &start.body, errors);
 }

@@ -127,3 +127,31 @@ fn a_feed_in_a_missing_directory_is_created_and_an_unwritable_one_fails_to_open(
         "{err}"
     );
 }
+
+#[test]
+fn a_resumed_job_cuts_each_feed_to_its_committed_length_and_continues_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in FORMATS {
+        let path = dir.path().join(name);
+        let stats = Stats::default();
+        let mut feeds = Feeds::open(&[spec(&dir, name, true)]).unwrap();
+        feeds.write(&book(1), &stats);
+        feeds.flush(&stats);
+        let committed: std::collections::HashMap<String, u64> =
+            feeds.lengths().into_iter().collect();
+        assert_eq!(
+            committed[&path.display().to_string()],
+            std::fs::metadata(&path).unwrap().len(),
+            "{name}"
+        );
+        // Written after the last commit, then the process dies.
+        feeds.write(&book(2), &stats);
+        feeds.flush(&stats);
+        drop(feeds);
+        // The same command again (`-O`): cut back and continued, not overwritten.
+        let mut specs = vec![spec(&dir, name, true)];
+        crate::feed::resume_feeds(&mut specs, &committed).unwrap();
+        export(&specs, vec![book(3)], true);
+        assert_eq!(titles(&path), titles_of(&[1, 3]), "{name}");
+    }
+}

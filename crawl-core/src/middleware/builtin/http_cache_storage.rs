@@ -36,7 +36,7 @@ struct Meta {
 }
 
 /// Seconds since the Unix epoch.
-pub(super) use crate::engine::unix_now as now;
+pub(super) use crate::clock::unix_now as now;
 
 /// The filesystem store of one crawl.
 pub(super) struct Storage {

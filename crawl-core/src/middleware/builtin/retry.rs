@@ -7,7 +7,8 @@
 //! n-th retry waits `min(RETRY_BACKOFF_MAX, RETRY_BACKOFF_BASE * 2^(n-1))` seconds times a
 //! random factor in 0.5..1.5, or what a `Retry-After` header of a 429 or 503 says (seconds
 //! or an HTTP date, capped at `RETRY_BACKOFF_MAX`). The wait is the request meta
-//! `crawl_not_before`, which the engine honours before scheduling the request.
+//! `crawl_not_before`, the request's ready-time in the frontier (and a wait in
+//! `crawler.download`).
 //!
 //! Stats: `retry/count`, `retry/reason_count/<reason>` (`503 Service Unavailable` for a
 //! status, the error kind such as `TimeoutError` for an error), `retry/max_reached`.
@@ -18,7 +19,8 @@ use std::time::{Duration, SystemTime};
 use http::header::RETRY_AFTER;
 use http::HeaderMap;
 
-use crate::engine::{unix_now, NOT_BEFORE_META};
+use crate::clock::unix_now;
+use crate::frontier::NOT_BEFORE_META;
 use crate::hook::Hook;
 use crate::middleware::{
     DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome, ResponseOutcome,

@@ -1,0 +1,183 @@
+//! The job dir (`--job-dir DIR`, `-s JOBDIR=DIR`): what a crawl needs to go on after a pause
+//! (Ctrl-C) or a kill, kept in an embedded store ([`store`]).
+//!
+//! Group commits: the engine hands each done request (its outputs, and where its items ended
+//! in each feed) to a [`Committer`] thread, which commits whatever gathered while it was
+//! busy in one transaction and then reports those requests done. A request keeps its place
+//! among `CONCURRENT_REQUESTS` until then, so a kill at any instant finds at most
+//! `CONCURRENT_REQUESTS` requests begun and not committed: those are fetched again on resume.
+
+mod store;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use crate::frontier::{Checkpoint, LeaseId};
+use crate::Error;
+use store::Store;
+
+/// A request row to write.
+pub(crate) struct Insert {
+    pub(crate) id: u64,
+    /// The fingerprint, when the request went through the duplicate filter.
+    pub(crate) fp: Option<u64>,
+    /// The request as JSON.
+    pub(crate) data: String,
+}
+
+/// What one commit writes.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub(crate) inserts: Vec<Insert>,
+    pub(crate) done: Vec<u64>,
+    /// The leases these rows complete, reported once committed.
+    pub(crate) acked: Vec<LeaseId>,
+    /// The crawl's own state as of the last ack in the batch.
+    pub(crate) checkpoint: Option<Checkpoint>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.inserts.is_empty()
+            && self.done.is_empty()
+            && self.acked.is_empty()
+            && self.checkpoint.is_none()
+    }
+}
+
+/// What a job dir held when the crawl started.
+#[derive(Default)]
+pub(crate) struct Restored {
+    /// Whether the job dir had been used before.
+    pub(crate) resumed: bool,
+    /// Pending requests (in flight at a kill included), as `(row, JSON)`.
+    pub(crate) pending: Vec<(u64, String)>,
+    /// Fingerprints of every request that went through the duplicate filter.
+    pub(crate) seen: Vec<u64>,
+    /// The highest row id used.
+    pub(crate) next_row: u64,
+    /// Stats as JSON.
+    pub(crate) stats: Option<String>,
+    /// The spider's state as JSON.
+    pub(crate) spider_state: Option<String>,
+    /// Outputs of the start requests' stream already handled.
+    pub(crate) start_consumed: u64,
+    /// Each feed file's committed length, by path.
+    pub(crate) feeds: HashMap<String, u64>,
+}
+
+/// Called with the leases whose acks are committed.
+pub type CommitHook = Box<dyn Fn(Vec<LeaseId>) + Send + Sync>;
+
+struct Gathered {
+    batch: Batch,
+    closing: bool,
+    hook: Option<CommitHook>,
+}
+
+/// The batch being gathered, shared with the committer thread.
+struct Shared {
+    gathered: Mutex<Gathered>,
+    ready: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Gathered> {
+        self.gathered.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Commits batches on a thread of its own, one transaction per batch.
+pub(crate) struct Committer {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Committer {
+    /// Opens the store of `dir` for `spider`, and starts committing.
+    pub(crate) fn open(dir: &Path, spider: &str, sync: bool) -> Result<(Self, Restored), Error> {
+        let (store, restored) = Store::open(dir, spider, sync)?;
+        let shared = Arc::new(Shared {
+            gathered: Mutex::new(Gathered {
+                batch: Batch::default(),
+                closing: false,
+                hook: None,
+            }),
+            ready: Condvar::new(),
+        });
+        let worker = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("crawl-jobdir".to_owned())
+            .spawn(move || commit_loop(store, &worker))
+            .map_err(|source| Error::Io {
+                context: "cannot start the job dir's committer".to_owned(),
+                source,
+            })?;
+        Ok((
+            Committer {
+                shared,
+                thread: Some(thread),
+            },
+            restored,
+        ))
+    }
+
+    /// Adds to the batch being gathered.
+    pub(crate) fn with_batch(&self, add: impl FnOnce(&mut Batch)) {
+        let mut gathered = self.shared.lock();
+        add(&mut gathered.batch);
+        self.shared.ready.notify_one();
+    }
+
+    /// Sets what to call with the leases committed.
+    pub(crate) fn on_commit(&self, hook: CommitHook) {
+        self.shared.lock().hook = Some(hook);
+    }
+
+    /// Commits what is gathered and stops the thread.
+    pub(crate) fn close(&mut self) {
+        self.shared.lock().closing = true;
+        self.shared.ready.notify_one();
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!("the job dir's committer panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Committer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn commit_loop(mut store: Store, shared: &Shared) {
+    loop {
+        let batch = {
+            let mut gathered = shared.lock();
+            while gathered.batch.is_empty() && !gathered.closing {
+                gathered = shared
+                    .ready
+                    .wait(gathered)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if gathered.batch.is_empty() {
+                return;
+            }
+            std::mem::take(&mut gathered.batch)
+        };
+        if let Err(error) = store.commit(&batch) {
+            // The crawl goes on; what was not committed is fetched again on resume.
+            tracing::error!("{error}");
+        }
+        if !batch.acked.is_empty() {
+            let gathered = shared.lock();
+            if let Some(hook) = &gathered.hook {
+                hook(batch.acked);
+            }
+        }
+    }
+}
