@@ -119,9 +119,17 @@ async fn download_delay_spaces_requests_to_one_slot() {
     assert_eq!(items, 12);
     let arrivals = seen.arrivals.lock().unwrap().clone();
     let gaps: Vec<Duration> = arrivals.windows(2).map(|w| w[1] - w[0]).collect();
-    // Each download starts at least the delay after the previous one (minus clock jitter).
+    // Each download starts the delay after the previous one started. Arrivals at the server
+    // jitter by how late each download really started on a loaded machine, so each gap may
+    // look shorter by that much, but the span of all of them cannot.
     assert!(
-        gaps.iter().all(|gap| *gap >= Duration::from_millis(140)),
+        gaps.iter().all(|gap| *gap >= Duration::from_millis(100)),
         "{gaps:?}"
+    );
+    let span: Duration = gaps.iter().sum();
+    assert!(
+        span >= Duration::from_millis(150) * gaps.len() as u32 - Duration::from_millis(30),
+        "{span:?} for {} gaps: {gaps:?}",
+        gaps.len()
     );
 }
