@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use crawl_core::prelude::*;
 use crawl_core::scheduler::{DupeFilter, Fingerprint, QueueOrder, Scheduler};
-use crawl_core::selector::{Document, Query};
+use crawl_core::selector::{Document, Query, XPath};
 use crawl_core::{CrawlOptions, Spider};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use futures::StreamExt;
@@ -225,6 +225,40 @@ fn selectors(c: &mut Criterion) {
                         q.css_query(&text).get(),
                         q.css_query(&author).get(),
                         q.css_query(&tags).getall(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    // The same work in XPath.
+    let xquote = XPath::new("//div[@class='quote']").unwrap();
+    let xhrefs = XPath::new("//a/@href").unwrap();
+    let xtext = XPath::new("span[@class='text']/text()").unwrap();
+    let xauthor = XPath::new("span/small[@class='author']/text()").unwrap();
+    let xtags = XPath::new("div/a[@class='tag']/text()").unwrap();
+    assert_eq!(doc.xpath_query(&xquote).len(), 60);
+    assert_eq!(
+        doc.xpath_query(&xhrefs).getall(),
+        doc.css_query(&hrefs).getall()
+    );
+    group.bench_function("xpath_query_div_quote", |b| {
+        b.iter(|| doc.xpath_query(black_box(&xquote)).len())
+    });
+    group.bench_function("xpath_query_a_href_getall", |b| {
+        b.iter(|| doc.xpath_query(black_box(&xhrefs)).getall())
+    });
+    group.bench_function("xpath_str_a_href_getall", |b| {
+        b.iter(|| doc.xpath(black_box("//a/@href")).getall())
+    });
+    group.bench_function("xpath_quotes_fields_60", |b| {
+        b.iter(|| {
+            doc.xpath_query(&xquote)
+                .iter()
+                .map(|q| {
+                    (
+                        q.xpath_query(&xtext).get(),
+                        q.xpath_query(&xauthor).get(),
+                        q.xpath_query(&xtags).getall(),
                     )
                 })
                 .collect::<Vec<_>>()

@@ -8,6 +8,7 @@ pub use std;
 
 pub use crate::registry::SpiderEntry;
 pub use crate::selector::Query;
+pub use crate::selector::XPath;
 pub use crate::spider::{OutputStream, Spider, SpiderMeta};
 pub use crate::{BoxError, Callback, Crawler, Error, Output, Request, Response, Settings};
 
@@ -99,6 +100,14 @@ pub fn literal_query(query: &'static str) -> Query {
     match Query::new(query) {
         Ok(query) => query,
         Err(error) => unreachable!("`#[spider]` checked this selector: {error}"),
+    }
+}
+
+/// Compiles a literal XPath expression checked by the macro; cannot fail.
+pub fn literal_xpath(xpath: &'static str) -> XPath {
+    match XPath::new(xpath) {
+        Ok(xpath) => xpath,
+        Err(error) => unreachable!("`#[spider]` checked this expression: {error}"),
     }
 }
 

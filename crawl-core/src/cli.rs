@@ -1,4 +1,8 @@
-//! The command line the generated `main` runs: `list` and `crawl NAME -o FILE -a k=v -s K=v`.
+//! The command line the generated `main` runs: `list`, `settings` and
+//! `crawl NAME -o FILE -a k=v -s K=v`.
+//!
+//! The guide's [command line chapter](crate::_guide::command_line) describes every flag and
+//! exit code.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -14,6 +18,8 @@ use crate::{registry, Error, Settings, SpiderArgs};
 pub struct CliConfig {
     /// Start the embedded demo site and crawl it when no `-a start_url=` is given.
     pub demo_site: bool,
+    /// The demo site's path the crawl starts from (`/` when `None`).
+    pub demo_path: Option<&'static str>,
 }
 
 #[derive(Debug, Parser)]
@@ -29,6 +35,8 @@ enum Command {
     List,
     /// Run a spider.
     Crawl(CrawlArgs),
+    /// Print every setting: name, type, default, what it does, and Scrapy's counterpart.
+    Settings,
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,7 +84,16 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 /// Subcommands and flags that mean the user did not omit the spider's name.
-const COMMAND_WORDS: &[&str] = &["list", "crawl", "help", "-h", "--help", "-V", "--version"];
+const COMMAND_WORDS: &[&str] = &[
+    "list",
+    "crawl",
+    "settings",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
 
 /// Inserts `crawl NAME` when the binary has one spider and no subcommand was given.
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -131,7 +148,7 @@ pub fn main(config: CliConfig) -> ExitCode {
 }
 
 /// Runs a command line (including the program name) as the generated `main` would, without
-/// Ctrl-C handling; for tests and embedding. `list` returns `None`.
+/// Ctrl-C handling; for tests and embedding. `list` and `settings` return `None`.
 pub async fn run<I, T>(args: I, config: CliConfig) -> Result<Option<CrawlResult>, Error>
 where
     I: IntoIterator<Item = T>,
@@ -152,6 +169,10 @@ async fn execute(
             for entry in registry::spiders() {
                 println!("{}", entry.meta.name);
             }
+            return Ok(None);
+        }
+        Command::Settings => {
+            print!("{}", crate::settings_reference());
             return Ok(None);
         }
         Command::Crawl(args) => args,
@@ -178,7 +199,7 @@ async fn execute(
     let mut spider_args = SpiderArgs::from_pairs(args.args);
     spider_args.check(entry.meta)?;
     let _demo = if config.demo_site && spider_args.get(SpiderArgs::START_URL).is_none() {
-        demo_start(&mut spider_args)?
+        demo_start(&mut spider_args, config.demo_path.unwrap_or("/"))?
     } else {
         None
     };
@@ -198,7 +219,7 @@ type DemoGuard = crate::demo_site::DemoSite;
 type DemoGuard = ();
 
 /// Starts the demo site and points the spider at it.
-fn demo_start(args: &mut SpiderArgs) -> Result<Option<DemoGuard>, Error> {
+fn demo_start(args: &mut SpiderArgs, path: &str) -> Result<Option<DemoGuard>, Error> {
     #[cfg(feature = "demo-site")]
     {
         let site =
@@ -207,12 +228,12 @@ fn demo_start(args: &mut SpiderArgs) -> Result<Option<DemoGuard>, Error> {
                 source,
             })?;
         tracing::info!("Demo site running at {}", site.url("/"));
-        args.set_default(SpiderArgs::START_URL, site.url("/"));
+        args.set_default(SpiderArgs::START_URL, site.url(path));
         Ok(Some(site))
     }
     #[cfg(not(feature = "demo-site"))]
     {
-        let _ = args;
+        let _ = (args, path);
         Err(Error::Usage(
             "the demo site needs crawl-core's `demo-site` feature".to_owned(),
         ))

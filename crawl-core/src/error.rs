@@ -68,6 +68,25 @@ pub enum Error {
     /// A selector failed to parse at run time.
     #[error(transparent)]
     Selector(#[from] crate::selector::SelectorError),
+    /// A body is not the JSON expected, or a value does not serialize as JSON.
+    #[error("invalid JSON for `{url}`: {source}")]
+    Json {
+        /// The response's or request's URL.
+        url: String,
+        /// What serde_json rejected.
+        source: serde_json::Error,
+    },
+    /// A regular expression given to a link extractor or sitemap rule does not compile.
+    #[error("invalid regular expression `{pattern}`: {message}")]
+    Regex {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it does not compile (the regex crate's reason, on one line).
+        message: String,
+    },
+    /// `FormRequest::from_response` found no form to submit, or no control to click.
+    #[error("{0}")]
+    Form(String),
     /// An unknown spider or argument, or another usage error of the command line.
     #[error("{0}")]
     Usage(String),
@@ -92,9 +111,26 @@ impl Error {
             Error::TooLarge { .. } => "TooLarge",
             Error::OverMemoryBudget { .. } => "OverMemoryBudget",
             Error::Selector(_) => "Selector",
+            Error::Json { .. } => "Json",
+            Error::Form(_) => "Form",
+            Error::Regex { .. } => "Regex",
             Error::Usage(_) => "Usage",
             Error::Io { .. } => "Io",
         }
+    }
+}
+
+impl Error {
+    /// Compiles `pattern`, or says in one line why it does not compile.
+    pub(crate) fn regex(pattern: &str) -> Result<regex::Regex, Error> {
+        regex::Regex::new(pattern).map_err(|error| {
+            let text = error.to_string();
+            let last = text.lines().last().unwrap_or(&text).trim();
+            Error::Regex {
+                pattern: pattern.to_owned(),
+                message: last.strip_prefix("error: ").unwrap_or(last).to_owned(),
+            }
+        })
     }
 }
 

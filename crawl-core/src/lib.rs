@@ -32,12 +32,17 @@
 //! ```
 //!
 //! Users depend on this crate alone: it re-exports the macros and a [`prelude`].
+//!
+//! The [guide](crate::_guide) explains crawl chapter by chapter, from a first spider to
+//! deploying, with a chapter for readers coming from Scrapy.
 
 #![deny(missing_docs)]
 
 extern crate self as crawl_core;
 
 mod clock;
+#[cfg(feature = "redis")]
+pub mod cluster;
 mod crawler;
 pub mod downloader;
 pub mod engine;
@@ -48,6 +53,7 @@ pub mod frontier;
 mod hook;
 mod item;
 mod jobdir;
+pub mod linkextractor;
 pub mod middleware;
 pub mod pipeline;
 pub mod registry;
@@ -57,6 +63,7 @@ pub mod scheduler;
 pub mod selector;
 mod settings;
 pub mod signals;
+pub mod sitemap;
 mod spider;
 mod stats;
 
@@ -75,28 +82,111 @@ pub use hook::Hook;
 #[doc(inline)]
 pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
-pub use request::{Callback, IntoUrl, Request};
+pub use request::{Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request};
 #[doc(inline)]
 pub use response::{OverBudget, Response};
 #[doc(inline)]
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]
-pub use settings::{SettingValue, Settings, SETTING_NAMES};
+pub use settings::{settings_reference, SettingValue, Settings, SETTING_NAMES};
 #[doc(inline)]
 pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]
 pub use stats::Stats;
 
-pub use crawl_macros::{middleware, on, pipeline, spider};
+/// A spider: an impl block (or a free async fn) whose callbacks turn responses into items
+/// and requests; more in the guide's [first spider](crate::_guide::first_spider) chapter.
+///
+/// ```no_run
+/// use crawl_core::prelude::*;
+///
+/// #[derive(Serialize)]
+/// struct Title { title: String }
+///
+/// #[derive(Default)]
+/// pub struct Titles;
+///
+/// #[spider(name = "titles", start_urls = ["http://127.0.0.1:8000/"], settings(download_delay = 0.5))]
+/// impl Titles {
+///     async fn parse(&self, response: Response) {
+///         yield_!(Title { title: response.css("title::text").get().unwrap_or_default() });
+///         if let Some(next) = response.css("li.next a::attr(href)").get() {
+///             yield_!(response.follow(next, Self::parse));
+///         }
+///     }
+/// }
+///
+/// crawl_core::main!(demo_site);
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::spider;
+
+/// An item pipeline, run in order on every item of the type it takes; more in the guide's
+/// [items and pipelines](crate::_guide::items_and_pipelines) chapter.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// #[derive(Serialize)]
+/// struct Quote { text: String }
+///
+/// #[pipeline(order = 300)]
+/// async fn trim(mut item: Quote) -> Result<Option<Quote>> {
+///     item.text = item.text.trim().to_owned();
+///     if item.text.is_empty() {
+///         return Err(DropItem::new("empty"));
+///     }
+///     Ok(Some(item))
+/// }
+/// # fn main() {}
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::pipeline;
+
+/// A downloader or spider middleware, with Scrapy's hooks; more in the guide's
+/// [middlewares](crate::_guide::middlewares) chapter.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// #[middleware(order = 543)]
+/// async fn process_request(request: &mut Request) {
+///     request.headers.insert("x-crawled-by", "crawl".parse().unwrap());
+/// }
+/// # fn main() {}
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::middleware;
+
+/// A signal handler, called at a step of the crawl; more in the guide's
+/// [signals](crate::_guide::signals) chapter.
+///
+/// ```
+/// use crawl_core::prelude::*;
+///
+/// #[on(spider_closed)]
+/// async fn report(reason: &str, crawler: &Crawler) {
+///     let pages = crawler.stats().get_i64("response_received_count");
+///     crawl_core::tracing::info!(reason, pages, "crawl over");
+/// }
+/// # fn main() {}
+/// ```
+///
+#[doc(inline)]
+pub use crawl_macros::on;
 
 /// The logging crate crawl logs with, for user code: `crawl_core::tracing::info!(..)`.
 pub use tracing;
 
-/// Generates `fn main()`: a command line with `list` and `crawl NAME [-o FILE] [-a k=v]
+/// Generates `fn main()`: a command line with `list`, `settings` and `crawl NAME [-o FILE] [-a k=v]
 /// [-s NAME=value] [--log-level LEVEL]` over every spider linked into the binary.
 ///
 /// `crawl_core::main!(demo_site)` also starts the embedded demo site and crawls it when no
-/// `-a start_url=URL` is given.
+/// `-a start_url=URL` is given; `crawl_core::main!(demo_site = "/robots.txt")` starts from
+/// that path of it.
 #[macro_export]
 macro_rules! main {
     () => {
@@ -106,8 +196,26 @@ macro_rules! main {
     };
     (demo_site) => {
         fn main() -> ::std::process::ExitCode {
-            $crate::cli::main($crate::cli::CliConfig { demo_site: true })
+            $crate::cli::main($crate::cli::CliConfig {
+                demo_site: true,
+                demo_path: ::std::option::Option::None,
+            })
         }
+    };
+    (demo_site = $path:literal) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main($crate::cli::CliConfig {
+                demo_site: true,
+                demo_path: ::std::option::Option::Some($path),
+            })
+        }
+    };
+    ($($other:tt)+) => {
+        ::std::compile_error!(
+            "unknown `main!` option; expected `crawl_core::main!()` or `crawl_core::main!(demo_site)`"
+        );
+        // Still a `main`, so the one mistake makes one error.
+        fn main() {}
     };
 }
 
@@ -115,9 +223,9 @@ macro_rules! main {
 pub mod prelude {
     pub use crate::middleware::Origin;
     pub use crate::{
-        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler, Output,
-        OutputStream, Request, Response, Result, Selection, SelectorList, Settings, Spider,
-        SpiderArgs, Stats,
+        middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler,
+        FormRequest, JsonRequest, Output, OutputStream, Request, Response, Result, Selection,
+        SelectorList, Settings, Spider, SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
     // The traits come from serde through the glob; the derives of the same names are crawl's,
@@ -132,6 +240,14 @@ pub mod prelude {
 mod serde_traits {
     pub use serde::{Deserialize, Serialize};
 }
+
+pub mod _guide;
+
+/// The README's examples, compiled (and run where they need no network) as doc tests, so the
+/// README cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
 
 #[doc(hidden)]
 /// Not public API: what macro expansions name. Nothing here is covered by semver.

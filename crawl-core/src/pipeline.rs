@@ -18,7 +18,7 @@ pub enum PipelineOutcome {
 /// Returned as an error from `process_item` to drop the item with a reason (Scrapy's
 /// `DropItem`).
 ///
-/// `DropItem::new` gives the [`BoxError`](crate::BoxError) a pipeline returns, so
+/// `DropItem::new` gives the [`BoxError`] a pipeline returns, so
 /// `Err(DropItem::new(reason))` needs no conversion:
 ///
 /// ```

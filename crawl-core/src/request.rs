@@ -8,7 +8,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+mod form;
+mod form_fields;
+mod json;
 mod serde_http;
+
+pub use form::{FormFromResponse, FormRequest};
+pub use json::JsonRequest;
 
 /// The name of the spider callback that will receive a request's response.
 ///

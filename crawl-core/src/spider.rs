@@ -59,6 +59,16 @@ pub trait Spider: Send + Sync + 'static {
 }
 
 /// Spider arguments given with `-a NAME=value`.
+///
+/// A spider declares the arguments it takes (`#[spider(args = ["tag"])]`) and reads them
+/// from its crawler (`crawler.args().get("tag")`); `start_url` is built in.
+///
+/// ```
+/// let args = crawl_core::SpiderArgs::from_pairs([("tag", "life"), ("limit", "3")]);
+/// assert_eq!(args.get("tag"), Some("life"));
+/// assert_eq!(args.parse::<u32>("limit").unwrap(), Some(3));
+/// assert_eq!(args.get("missing"), None);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpiderArgs(BTreeMap<String, String>);
 

@@ -8,4 +8,6 @@ fn ui() {
         cases.pass(format!("tests/ui/{macro_name}/pass/*.rs"));
         cases.compile_fail(format!("tests/ui/{macro_name}/fail/*.rs"));
     }
+    // `crawl_core::main!`: a pass case would run the generated command line, so fail cases only.
+    cases.compile_fail("tests/ui/main/fail/*.rs");
 }

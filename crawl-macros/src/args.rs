@@ -48,8 +48,12 @@ impl SpiderArgs {
                 list(SPIDER_KEYS.iter().copied())
             )));
         };
-        let duplicate =
-            |errors: &mut Errors| errors.push(&key, format!("duplicate `{key}` argument"));
+        let duplicate = |errors: &mut Errors| {
+            errors.push(
+                &key,
+                format!("duplicate `{key}` argument; expected each argument once"),
+            )
+        };
         match key.to_string().as_str() {
             "name" => {
                 let value: LitStr = meta.value()?.parse()?;
@@ -78,7 +82,10 @@ impl SpiderArgs {
                     };
                     let value: Expr = inner.value()?.parse()?;
                     if settings.iter().any(|s: &SettingArg| s.key == setting) {
-                        errors.push(&setting, format!("duplicate setting `{setting}`"));
+                        errors.push(
+                            &setting,
+                            format!("duplicate setting `{setting}`; expected each setting once"),
+                        );
                     }
                     settings.push(SettingArg {
                         key: setting,
@@ -151,13 +158,19 @@ impl ComponentArgs {
                         errors.push(&value, "`order` takes an integer such as `300`");
                     }
                     if parsed.order.replace(value).is_some() {
-                        errors.push(&key, "duplicate `order` argument");
+                        errors.push(
+                            &key,
+                            "duplicate `order` argument; expected each argument once",
+                        );
                     }
                 }
                 "name" => {
                     let value: LitStr = meta.value()?.parse()?;
                     if parsed.name.replace(value).is_some() {
-                        errors.push(&key, "duplicate `name` argument");
+                        errors.push(
+                            &key,
+                            "duplicate `name` argument; expected each argument once",
+                        );
                     }
                 }
                 other => {

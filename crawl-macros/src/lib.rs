@@ -11,6 +11,7 @@ mod fallback;
 mod generator;
 mod middleware;
 mod on;
+mod patterns;
 mod pipeline;
 mod selectors;
 mod serde_derive;
@@ -47,7 +48,8 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Turns an impl block into a spider: checks its name, start URLs, settings, callbacks and
-/// literal selectors while compiling, and registers it with the engine.
+/// literal selectors while compiling, and registers it with the engine. On a free
+/// `async fn NAME(response: Response)`, makes a one-callback spider whose callback is the fn.
 ///
 /// `#[spider(name = "quotes", start_urls = ["http://example.com/"], allowed_domains =
 /// ["example.com"], args = ["tag"], settings(concurrent_requests = 32))]`

@@ -142,10 +142,20 @@ pub(crate) fn check(
         .collect();
     let mut expected_args = payload.clone();
     expected_args.push("crawler: &Crawler".to_owned());
+    let receiver = if method { "&self, " } else { "" };
+    let takes = if payload.is_empty() {
+        "`crawler: &Crawler` or nothing".to_owned()
+    } else {
+        format!(
+            "{} in this order, each optional from the end",
+            list(expected_args.iter().map(String::as_str))
+        )
+    };
     let form = format!(
-        "`{}` handlers take {} in this order, each optional from the end",
+        "expected `async fn {}({receiver}{})`: `{}` handlers take {takes}",
+        sig.ident,
+        expected_args.join(", "),
         signal.name,
-        list(expected_args.iter().map(String::as_str))
     );
     let before = errors.len();
     if sig.asyncness.is_none() {

@@ -49,8 +49,15 @@ pub const TAGS: &[&str] = &[
     "time",
 ];
 
-/// Exact body of `/robots.txt` (served as `text/plain`). No `Crawl-delay`.
+/// The rules of `/robots.txt` (served as `text/plain`), which then names the sitemap index:
+/// `Sitemap: http://HOST/sitemap.xml` (see [`SITEMAP_INDEX`]). No `Crawl-delay`.
 pub const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /private/\n";
+
+pub use super::failures::FAILING_LINKS;
+pub use super::login::{LOGIN_PASSWORD, LOGIN_USERNAME, MEMBER_NOTES};
+pub use super::sitemaps::{
+    sitemap_pages, SitemapPage, BROKEN_SITEMAP, BROKEN_SITEMAP_PAGE, SITEMAP_INDEX,
+};
 
 /// Path of the page that robots.txt disallows; a robots-obeying crawler must never request it.
 pub const PRIVATE_PAGE: &str = "/private/secret.html";

@@ -5,18 +5,28 @@
 //! `/tag/TAG/page/N/`), a `/robots.txt` disallowing `/private/`, a static
 //! `/book/` tree, binary files under `/files/`, and endpoints for testing
 //! crawler middleware: status codes, redirects, flaky and throttled resources,
-//! compressed bodies, cookies, header echo, slow and big responses. The content
+//! compressed bodies, cookies, header echo, slow and big responses; and for the spider
+//! toolkit a login form with a CSRF token guarding `/members/`, a JSON API
+//! (`/api/quotes?page=N`), sitemaps (`/sitemap.xml`, named by robots.txt) and failing
+//! pages (`/fail/`). The content
 //! is described in [`data`]; every request is recorded (see
 //! [`DemoSite::requests`]).
 
+mod api;
 pub mod data;
 mod endpoints;
+mod failures;
+mod login;
 mod pages;
+mod sitemaps;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_toolkit;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -58,6 +68,10 @@ struct SiteState {
     latency_ms: std::sync::atomic::AtomicU64,
     flaky: Mutex<HashMap<String, u32>>,
     throttled: Mutex<HashSet<String>>,
+    /// How many CSRF and session tokens were issued.
+    tokens: AtomicU64,
+    csrf_tokens: Mutex<HashSet<String>>,
+    sessions: Mutex<HashSet<String>>,
 }
 
 /// Locks `mutex`, ignoring poisoning (the data stays consistent: every
@@ -275,7 +289,14 @@ fn router(state: Arc<SiteState>) -> Router {
         .route("/author/{slug}/", get(pages::author_page))
         .route("/tag/{tag}/", get(pages::tag_index))
         .route("/tag/{tag}/page/{n}/", get(pages::tag_page))
-        .route("/robots.txt", get(pages::robots))
+        .route("/robots.txt", get(sitemaps::robots))
+        .route("/sitemap.xml", get(sitemaps::sitemap_index))
+        .route("/sitemaps/{name}", get(sitemaps::sitemap))
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route("/members/", get(login::members))
+        .route("/api/quotes", get(api::quotes))
+        .route("/fail/", get(failures::index))
+        .route("/fail/truncated", get(failures::truncated))
         .route("/private/secret.html", get(pages::secret))
         .route("/book/", get(pages::book_root))
         .route("/book/{*rest}", get(pages::book))

@@ -1,5 +1,5 @@
 //! HTML rendering and handlers of the content pages (quotes, authors, tags,
-//! book tree, files, robots.txt).
+//! book tree, files).
 
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
@@ -193,15 +193,6 @@ pub(super) async fn tag_index(Path(tag): Path<String>) -> Response {
 /// `/tag/{tag}/page/{n}/`: quotes with that tag, 404 for unknown tag or page.
 pub(super) async fn tag_page(Path((tag, n)): Path<(String, String)>) -> Response {
     html_or_404(parse_page(&n).and_then(|n| tag_page_html(&tag, n)))
-}
-
-/// `/robots.txt`: [`data::ROBOTS_TXT`] as `text/plain`.
-pub(super) async fn robots() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        data::ROBOTS_TXT,
-    )
-        .into_response()
 }
 
 /// `/private/secret.html`: disallowed by robots.txt.

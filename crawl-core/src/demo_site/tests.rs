@@ -211,7 +211,8 @@ async fn robots_txt_and_private_page() {
     assert_eq!(resp.status(), 200);
     assert!(header(&resp, "content-type").starts_with("text/plain"));
     let text = resp.text().await.unwrap();
-    assert_eq!(text, data::ROBOTS_TXT);
+    let sitemap = format!("Sitemap: {}\n", site.url(data::SITEMAP_INDEX));
+    assert_eq!(text, format!("{}{sitemap}", data::ROBOTS_TXT));
     assert!(text.contains("User-agent: *"));
     assert!(text.contains("Disallow: /private/"));
     assert!(!text.to_ascii_lowercase().contains("crawl-delay"));

@@ -2,8 +2,8 @@
 //!
 //! Requests move from the scheduler to the downloader, and callback outputs to the
 //! scheduler, the pipelines and the feeds, in the request tasks themselves, under one lock
-//! ([`shared`]): a page costs no hand-off to another task. The loop here only starts the
-//! crawl, handles the rare events of [`Event`] (user code scheduling or closing), writes the
+//! (`shared`): a page costs no hand-off to another task. The loop here only starts the
+//! crawl, handles the rare events of `Event` (user code scheduling or closing), writes the
 //! progress line, flushes the feeds and decides when the crawl is over.
 
 mod build_frontier;

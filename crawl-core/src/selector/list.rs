@@ -1,5 +1,5 @@
 //! Query results: [`Selection`] and [`SelectorList`], modelled on parsel's `Selector` and
-//! `SelectorList`.
+//! `SelectorList`; CSS and XPath queries chain on both, either way.
 
 use std::fmt;
 use std::sync::{Arc, MutexGuard};
@@ -8,7 +8,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
 use super::eval::{self, Hit};
-use super::{re, Document, Query, SelectorError};
+use super::{owned, re, xpath, Document, Query, SelectorError, XPath};
 
 /// One result of a query: an element, or a text node's text or an attribute's value.
 #[derive(Clone)]
@@ -50,8 +50,13 @@ fn element(html: &Html, id: NodeId) -> Option<ElementRef<'_>> {
     html.tree.get(id).and_then(ElementRef::wrap)
 }
 
+/// An element's outer HTML; for the document node (XPath's `/`), the whole document's.
 fn outer_html(html: &Html, id: NodeId) -> String {
-    element(html, id).map(|e| e.html()).unwrap_or_default()
+    match element(html, id) {
+        Some(element) => element.html(),
+        None if html.tree.get(id).is_some_and(|n| n.parent().is_none()) => html.html(),
+        None => String::new(),
+    }
 }
 
 /// Keeps the current document locked while a list is walked, so that a list from one
@@ -81,6 +86,76 @@ impl<'a> Locked<'a> {
 }
 
 impl Selection {
+    /// An element (or the document node) of `doc`.
+    pub(super) fn element(doc: Arc<Document>, id: NodeId) -> Selection {
+        Selection(Item::Element(doc, id))
+    }
+
+    /// A text or attribute value, or a number, boolean or string result.
+    pub(super) fn value(value: String) -> Selection {
+        Selection(Item::Value(value))
+    }
+
+    /// Selects with an XPath 1.0 expression, this element as the context node: `.//a` and
+    /// `a` are relative to it, `//a` searches the whole document (as in parsel). A value
+    /// selection yields an empty list.
+    ///
+    /// ```
+    /// use crawl_core::selector::Document;
+    ///
+    /// let doc = Document::parse("<ul><li>a</li><li>b</li></ul><p>c</p>");
+    /// let list = doc.css("ul").first().cloned().unwrap();
+    /// assert_eq!(list.xpath("li[last()]/text()").getall(), ["b"]);
+    /// assert_eq!(list.xpath("following-sibling::p/text()").getall(), ["c"]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `xpath` is not valid (a literal in a `#[spider]` body is checked while compiling)
+    /// or cannot be evaluated; use [`Selection::try_xpath`] for expressions built at run time.
+    pub fn xpath(&self, xpath: &str) -> SelectorList {
+        self.try_xpath(xpath)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`Selection::xpath`], returning an error for an invalid expression.
+    pub fn try_xpath(&self, xpath: &str) -> Result<SelectorList, SelectorError> {
+        self.try_xpath_query(&XPath::cached(xpath)?)
+    }
+
+    /// [`Selection::xpath`] with a compiled expression.
+    ///
+    /// # Panics
+    /// If the expression cannot be evaluated (an undefined namespace prefix).
+    pub fn xpath_query(&self, xpath: &XPath) -> SelectorList {
+        self.try_xpath_query(xpath)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`Selection::xpath_query`], returning evaluation errors.
+    pub fn try_xpath_query(&self, xpath: &XPath) -> Result<SelectorList, SelectorError> {
+        self.try_xpath_with(xpath, &[])
+    }
+
+    /// [`Selection::xpath_query`] with string variables bound: `$name` reads `value`.
+    pub fn try_xpath_with(
+        &self,
+        xpath: &XPath,
+        variables: &[(&str, &str)],
+    ) -> Result<SelectorList, SelectorError> {
+        let mut out = Vec::new();
+        if let Item::Element(doc, id) = &self.0 {
+            xpath::collect(
+                doc,
+                &doc.lock(),
+                Some(*id),
+                xpath,
+                &owned(variables),
+                &mut out,
+            )?;
+        }
+        Ok(SelectorList(out))
+    }
+
     /// Selects with a query relative to this element: it and its descendants can match
     /// (parsel's `descendant-or-self::`). A value selection yields an empty list.
     ///
@@ -121,11 +196,18 @@ impl Selection {
         }
     }
 
-    /// All the text inside an element, concatenated in document order; a value as is.
+    /// All the text inside an element (or the document node), concatenated in document
+    /// order; a value as is.
     pub fn text(&self) -> String {
         match &self.0 {
-            Item::Element(doc, id) => element(&doc.lock(), *id)
-                .map(|e| e.text().collect())
+            Item::Element(doc, id) => doc
+                .lock()
+                .tree
+                .get(*id)
+                .map(|node| {
+                    let texts = node.descendants().filter_map(|n| n.value().as_text());
+                    texts.map(|t| &**t).collect()
+                })
                 .unwrap_or_default(),
             Item::Value(value) => value.clone(),
         }
@@ -191,6 +273,59 @@ impl SelectorList {
             }
         }
         SelectorList(out)
+    }
+
+    /// Applies the XPath expression to each selection and concatenates the results.
+    ///
+    /// # Panics
+    /// If `xpath` is not valid or cannot be evaluated; use [`SelectorList::try_xpath`] for
+    /// expressions built at run time.
+    pub fn xpath(&self, xpath: &str) -> SelectorList {
+        self.try_xpath(xpath)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`SelectorList::xpath`], returning an error for an invalid expression.
+    pub fn try_xpath(&self, xpath: &str) -> Result<SelectorList, SelectorError> {
+        self.try_xpath_query(&XPath::cached(xpath)?)
+    }
+
+    /// [`SelectorList::xpath`] with a compiled expression.
+    ///
+    /// # Panics
+    /// If the expression cannot be evaluated (an undefined namespace prefix).
+    pub fn xpath_query(&self, xpath: &XPath) -> SelectorList {
+        self.try_xpath_query(xpath)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`SelectorList::xpath_query`], returning evaluation errors.
+    pub fn try_xpath_query(&self, xpath: &XPath) -> Result<SelectorList, SelectorError> {
+        self.try_xpath_with(xpath, &[])
+    }
+
+    /// [`SelectorList::xpath_query`] with string variables bound: `$name` reads `value`.
+    pub fn try_xpath_with(
+        &self,
+        xpath: &XPath,
+        variables: &[(&str, &str)],
+    ) -> Result<SelectorList, SelectorError> {
+        let variables = owned(variables);
+        let mut locked = Locked::default();
+        let mut out = Vec::new();
+        for selection in &self.0 {
+            if let Item::Element(doc, id) = &selection.0 {
+                xpath::collect(
+                    doc,
+                    locked.html(doc),
+                    Some(*id),
+                    xpath,
+                    &variables,
+                    &mut out,
+                )?;
+            }
+        }
+        Ok(SelectorList(out))
     }
 
     /// The first selection's [`Selection::get`], `None` for an empty list.

@@ -1,14 +1,27 @@
-//! Scrapy-style selectors: CSS queries with `::text` and `::attr(name)`, with the
-//! semantics of parsel (Scrapy's selector library), over a document shared between tasks.
+//! Scrapy-style selectors: CSS queries with `::text` and `::attr(name)`, and XPath 1.0,
+//! with the semantics of parsel (Scrapy's selector library), over a document shared between
+//! tasks. Both kinds chain either way and end in the same `get`, `getall`, `re` and
+//! `re_first`.
 //!
-//! ```ignore
-//! let doc = Document::parse(html);
-//! for quote in doc.css("div.quote")? {
-//!     let text = quote.css("span.text::text")?.get();
-//!     let tags = quote.css("a.tag::text")?.getall();
-//! }
-//! let next = doc.css("li.next a::attr(href)")?.get();
 //! ```
+//! use crawl_core::selector::Document;
+//!
+//! let doc = Document::parse(
+//!     r#"<div class="quote"><span class="text">Hi</span><a class="tag">x</a><a class="tag">y</a></div>
+//!        <li class="next"><a href="/page/2/">Next</a></li>"#,
+//! );
+//! for quote in &doc.css("div.quote") {
+//!     assert_eq!(quote.css("span.text::text").get().as_deref(), Some("Hi"));
+//!     assert_eq!(quote.xpath(".//a[@class='tag']/text()").getall(), ["x", "y"]);
+//! }
+//! assert_eq!(doc.css("li.next").xpath("a/@href").get().as_deref(), Some("/page/2/"));
+//! assert_eq!(doc.xpath("//li[@class='next']").css("a::text").get().as_deref(), Some("Next"));
+//! assert_eq!(doc.xpath("count(//a)").get().as_deref(), Some("3.0"));
+//! assert_eq!(doc.xpath("//a/@href").re_first(r"\d+").unwrap().as_deref(), Some("2"));
+//! ```
+//!
+//! The guide's [selectors chapter](crate::_guide::selectors) spells out the semantics
+//! (`h1::text` against `h1 ::text`, relative queries, `Selection::text`).
 //!
 //! Every type here is `Send + Sync + 'static` and borrows nothing: a [`Selection`] of an
 //! element is the shared [`Document`] plus a node id, and each operation locks the
@@ -33,10 +46,14 @@ mod props;
 mod re;
 #[cfg(test)]
 mod tests;
+mod xml;
+mod xpath;
 
 pub use grammar::{parse_query, ParsedQuery, PseudoElement, QueryError};
 pub use list::{Selection, SelectorList};
 pub(crate) use parse::DEFAULT_MAX_DEPTH;
+pub use xml::XmlError;
+pub use xpath::{XPath, XPathError};
 
 /// An error from a selector query or a regular expression.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +61,10 @@ pub enum SelectorError {
     /// The query does not parse.
     #[error("invalid selector: {0}")]
     Query(QueryError),
+    /// The XPath expression does not parse, or cannot be evaluated (an undefined namespace
+    /// prefix or variable).
+    #[error("{0}")]
+    XPath(XPathError),
     /// The pattern given to `re` or `re_first` does not compile.
     #[error("invalid regular expression `{pattern}`: {source}")]
     Regex {
@@ -60,9 +81,22 @@ impl From<QueryError> for SelectorError {
     }
 }
 
-/// A parsed HTML document, shared as `Arc<Document>` by all selections made from it.
+impl From<XPathError> for SelectorError {
+    fn from(error: XPathError) -> Self {
+        SelectorError::XPath(error)
+    }
+}
+
+/// The prefix `xml`, bound in every document.
+const XML_NAMESPACE: (&str, &str) = ("xml", "http://www.w3.org/XML/1998/namespace");
+
+/// A parsed HTML or XML document, shared as `Arc<Document>` by all selections made from it.
 pub struct Document {
     html: Mutex<Html>,
+    /// Parsed as XML ([`Document::parse_xml`]): XPath names then match namespaces exactly.
+    xml: bool,
+    /// The namespace prefixes XPath expressions may use, besides `xml`.
+    namespaces: Mutex<Vec<(String, String)>>,
     /// Whether the nodes are stored in document order (checked on the first whole-document
     /// query; see `eval::stored_in_order`).
     in_order: OnceLock<bool>,
@@ -94,11 +128,7 @@ impl Document {
     ) -> CappedParse {
         let parsed = parse::parse_document(html, max_depth, charge);
         CappedParse {
-            document: Arc::new(Document {
-                html: Mutex::new(parsed.html),
-                in_order: OnceLock::new(),
-                _charge: parsed.charge,
-            }),
+            document: Document::new(parsed.html, false, parsed.charge),
             cut: parsed.cut,
             over_budget: parsed.over_budget,
         }
@@ -106,11 +136,107 @@ impl Document {
 
     /// Wraps an already parsed document.
     pub fn from_html(html: Html) -> Arc<Document> {
+        Document::new(html, false, None)
+    }
+
+    fn new(html: Html, xml: bool, charge: Option<BodyCharge>) -> Arc<Document> {
         Arc::new(Document {
             html: Mutex::new(html),
+            xml,
+            namespaces: Mutex::new(vec![(XML_NAMESPACE.0.into(), XML_NAMESPACE.1.into())]),
             in_order: OnceLock::new(),
-            _charge: None,
+            _charge: charge,
         })
+    }
+
+    /// Whether this document was parsed as XML.
+    pub fn is_xml(&self) -> bool {
+        self.xml
+    }
+
+    /// Binds `prefix` to the namespace `uri` for the XPath expressions evaluated on this
+    /// document (parsel's `register_namespace`), replacing an earlier binding of `prefix`.
+    ///
+    /// ```
+    /// use crawl_core::selector::Document;
+    ///
+    /// let doc = Document::parse_xml(
+    ///     r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/a</loc></url></urlset>"#,
+    /// );
+    /// assert!(doc.xpath("//url").is_empty());
+    /// doc.register_namespace("s", "http://www.sitemaps.org/schemas/sitemap/0.9");
+    /// assert_eq!(doc.xpath("//s:loc/text()").getall(), ["/a"]);
+    /// ```
+    pub fn register_namespace(&self, prefix: &str, uri: &str) {
+        let mut namespaces = self
+            .namespaces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        namespaces.retain(|(p, _)| p != prefix);
+        namespaces.push((prefix.to_owned(), uri.to_owned()));
+    }
+
+    /// The namespace bindings in force.
+    fn namespaces(&self) -> Vec<(String, String)> {
+        self.namespaces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Selects with an XPath 1.0 expression, the document element as the context node (as
+    /// parsel's top-level selector: `//a` and `/html/body` are absolute, `body/p` relative to
+    /// `<html>`).
+    ///
+    /// # Panics
+    /// If `xpath` is not valid or cannot be evaluated; use [`Document::try_xpath`] to get the
+    /// error.
+    pub fn xpath(self: &Arc<Self>, xpath: &str) -> SelectorList {
+        self.try_xpath(xpath)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`Document::xpath`], returning an error for an invalid expression or one that cannot
+    /// be evaluated.
+    pub fn try_xpath(self: &Arc<Self>, xpath: &str) -> Result<SelectorList, SelectorError> {
+        self.try_xpath_query(&XPath::cached(xpath)?)
+    }
+
+    /// [`Document::xpath`] with a compiled expression.
+    ///
+    /// # Panics
+    /// If the expression cannot be evaluated (an undefined namespace prefix).
+    pub fn xpath_query(self: &Arc<Self>, xpath: &XPath) -> SelectorList {
+        self.try_xpath_query(xpath)
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// [`Document::xpath_query`], returning evaluation errors.
+    pub fn try_xpath_query(self: &Arc<Self>, xpath: &XPath) -> Result<SelectorList, SelectorError> {
+        self.try_xpath_with(xpath, &[])
+    }
+
+    /// Evaluates a compiled expression with string variables bound (parsel's
+    /// `xpath(query, name=value)`): `$name` reads `value`.
+    ///
+    /// ```
+    /// use crawl_core::selector::{Document, XPath};
+    ///
+    /// let doc = Document::parse(r#"<a id="x">one</a><a id="y">two</a>"#);
+    /// let by_id = XPath::new("//a[@id=$id]/text()").unwrap();
+    /// let found = doc.try_xpath_with(&by_id, &[("id", "y")]).unwrap();
+    /// assert_eq!(found.get().as_deref(), Some("two"));
+    /// ```
+    pub fn try_xpath_with(
+        self: &Arc<Self>,
+        xpath: &XPath,
+        variables: &[(&str, &str)],
+    ) -> Result<SelectorList, SelectorError> {
+        let variables = owned(variables);
+        let html = self.lock();
+        let mut out = Vec::new();
+        xpath::collect(self, &html, None, xpath, &variables, &mut out)?;
+        Ok(SelectorList::from(out))
     }
 
     /// Selects with a Scrapy-style CSS query over the whole document.
@@ -150,6 +276,14 @@ impl Document {
     fn lock(&self) -> MutexGuard<'_, Html> {
         self.html.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Variables as owned pairs.
+fn owned(variables: &[(&str, &str)]) -> Vec<(String, String)> {
+    variables
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
 }
 
 /// A document parsed by [`Document::parse_capped`].

@@ -5,8 +5,10 @@
 
 #[macro_use]
 mod keys;
+mod reference;
 mod value;
 
+pub use reference::settings_reference;
 pub use value::{SettingValue, StringMap};
 
 use crate::middleware::ComponentOrders;
@@ -16,7 +18,17 @@ macro_rules! define_settings {
         /// Every setting of a crawl, with Scrapy's defaults.
         ///
         /// Field names are Scrapy's setting names in lowercase (`CONCURRENT_REQUESTS` is
-        /// `concurrent_requests`).
+        /// `concurrent_requests`). Every setting, its type, default and meaning:
+        /// [the settings reference](crate::_guide::settings), also printed by the generated
+        /// command line's `settings` subcommand.
+        ///
+        /// ```
+        /// let mut settings = crawl_core::Settings::default();
+        /// assert_eq!(settings.concurrent_requests, 16);
+        /// settings.apply_pairs([("CONCURRENT_REQUESTS", "64"), ("download_delay", "0.5")]).unwrap();
+        /// assert_eq!(settings.concurrent_requests, 64);
+        /// assert_eq!(settings.get("DOWNLOAD_DELAY").as_deref(), Some("0.5"));
+        /// ```
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub struct Settings {

@@ -5,8 +5,15 @@ use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, ItemFn, ItemImpl};
 
+use crate::errors::Errors;
+
 /// The struct declaration and the impl block equivalent to `item`.
-pub(crate) fn to_impl(item: ItemFn) -> (proc_macro2::TokenStream, ItemImpl) {
+/// A name in callback position that is not the fn itself is reported in `errors`.
+pub(crate) fn to_impl(
+    mut item: ItemFn,
+    errors: &mut Errors,
+) -> (proc_macro2::TokenStream, ItemImpl) {
+    crate::callbacks::check_free_fn(&mut item, errors);
     let ItemFn {
         attrs,
         vis,

@@ -15,10 +15,15 @@ use crate::fallback;
 
 /// Expands `#[spider(args)] impl ... { ... }`.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let mut free_fn_name = None;
     let (declaration, item) = match syn::parse2::<ItemImpl>(item.clone()) {
         Ok(item) => (TokenStream::new(), item),
         Err(_) => match syn::parse2::<syn::ItemFn>(item.clone()) {
-            Ok(function) => free_fn::to_impl(function),
+            Ok(function) => {
+                free_fn_name = Some(function.sig.ident.clone());
+                free_fn::to_impl(function, &mut errors)
+            }
             Err(_) => {
                 let error = syn::Error::new_spanned(
                     &item,
@@ -28,9 +33,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         },
     };
-    let mut errors = Errors::default();
     let args = SpiderArgs::parse(args, &mut errors);
-    let mut spider = parse::SpiderDef::new(item, args);
+    let mut spider = parse::SpiderDef::new(item, args, free_fn_name);
     validate::validate(&spider, &mut errors);
     let handlers = expand::rewrite_bodies(&mut spider, &mut errors);
     if let Err(error) = errors.finish() {

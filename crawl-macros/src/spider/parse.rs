@@ -35,6 +35,9 @@ pub(crate) struct SpiderDef {
     pub(crate) duplicate_start: Option<Ident>,
     /// Methods marked `#[on(signal)]`: their index and the attribute's tokens.
     pub(crate) handlers: Vec<(usize, proc_macro2::TokenStream)>,
+    /// The fn's name when the spider is written as a free async fn (its one method, `parse`,
+    /// is then the fn, and errors name the fn).
+    pub(crate) free_fn: Option<Ident>,
 }
 
 /// The tokens of a method's `#[on(...)]` attribute.
@@ -74,11 +77,22 @@ fn def(index: usize, method: &ImplItemFn) -> CallbackDef {
 
 impl SpiderDef {
     /// Classifies the impl's methods.
-    pub(crate) fn new(item: ItemImpl, args: SpiderArgs) -> Self {
+    pub(crate) fn new(item: ItemImpl, args: SpiderArgs, free_fn: Option<Ident>) -> Self {
         let mut callbacks = Vec::new();
         let mut start_requests = None;
         let mut duplicate_start = None;
         let mut handlers = Vec::new();
+        // A method named where a callback goes is a callback, whatever its arguments: a wrong
+        // signature is then reported as such, not as an unknown callback.
+        let referenced: Vec<Ident> = item
+            .items
+            .iter()
+            .filter_map(|impl_item| match impl_item {
+                ImplItem::Fn(method) => Some(crate::callbacks::referenced(&method.block)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         for (index, impl_item) in item.items.iter().enumerate() {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
@@ -86,14 +100,19 @@ impl SpiderDef {
             if let Some(tokens) = on_attribute(method) {
                 handlers.push((index, tokens));
             } else if method.sig.ident == "start_requests"
-                || (method.sig.ident == "start" && !mentions_response(method))
+                || (method.sig.ident == "start"
+                    && !mentions_response(method)
+                    && !referenced.contains(&method.sig.ident))
             {
                 // Scrapy 2.13 names the hook `start`; both names work, one at a time.
                 match &start_requests {
                     None => start_requests = Some(def(index, method)),
                     Some(_) => duplicate_start = Some(method.sig.ident.clone()),
                 }
-            } else if mentions_response(method) {
+            } else if free_fn.is_some()
+                || mentions_response(method)
+                || referenced.contains(&method.sig.ident)
+            {
                 callbacks.push(def(index, method));
             }
         }
@@ -104,6 +123,7 @@ impl SpiderDef {
             start_requests,
             duplicate_start,
             handlers,
+            free_fn,
         }
     }
 

@@ -65,7 +65,10 @@ fn start_urls(spider: &SpiderDef, errors: &mut Errors) {
                     url.scheme()
                 ),
             ),
-            Err(error) => errors.push(literal, format!("invalid start URL `{text}`: {error}")),
+            Err(error) => errors.push(
+                literal,
+                format!("invalid start URL `{text}`: {error}; expected an absolute `http` or `https` URL such as `https://example.com/`"),
+            ),
         }
     }
 }
@@ -96,7 +99,7 @@ fn arg_names(spider: &SpiderDef, errors: &mut Errors) {
         if text == "start_url" {
             errors.push(
                 literal,
-                "`start_url` is built in: every spider accepts `-a start_url=URL`",
+                "`start_url` is built in: every spider accepts `-a start_url=URL`; expected only the spider's own arguments in `args`",
             );
         } else if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             errors.push(
@@ -197,29 +200,37 @@ fn plain_impl(spider: &SpiderDef, errors: &mut Errors) {
     if !item.generics.params.is_empty() {
         errors.push(
             &item.generics,
-            "a spider cannot be generic: the engine builds it by name",
+            "a spider cannot be generic: the engine builds it by name; expected a concrete type such as `impl MySpider`",
         );
     }
 }
 
-const CALLBACK_FORMS: &str =
-    "expected `async fn NAME(&self, response: Response)` or `async fn NAME(&self, response: Response, crawler: &Crawler)`";
+/// The accepted callback signatures, spelt with the callback's name (`&self` first, unless
+/// the spider is a free fn).
+fn callback_forms(name: &syn::Ident, receiver: &str) -> String {
+    format!("expected `async fn {name}({receiver}response: Response)` or `async fn {name}({receiver}response: Response, crawler: &Crawler)`")
+}
 
 /// A callback is `async fn name(&self, response: Response[, crawler: &Crawler])`.
 fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut Errors) {
     let method = spider.method(callback.index);
     let sig = &method.sig;
-    let name = &sig.ident;
+    // A free-fn spider's one method is the fn: name it, without the `&self` it was given.
+    let (name, receiver) = match &spider.free_fn {
+        Some(function) => (function, ""),
+        None => (&sig.ident, "&self, "),
+    };
+    let forms = callback_forms(name, receiver);
     if sig.asyncness.is_none() {
         errors.push(
             sig.fn_token,
-            format!("callback `{name}` must be an `async fn`; {CALLBACK_FORMS}"),
+            format!("callback `{name}` must be an `async fn`; {forms}"),
         );
     }
     if !sig.generics.params.is_empty() {
         errors.push(
             &sig.generics,
-            format!("callback `{name}` cannot be generic; {CALLBACK_FORMS}"),
+            format!("callback `{name}` cannot be generic; {forms}"),
         );
     }
     if !signature::has_ref_self(sig) {
@@ -230,20 +241,25 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
             .unwrap_or_else(|| sig.ident.span());
         errors.push_error(syn::Error::new(
             at,
-            format!("callback `{name}` must take `&self` first; {CALLBACK_FORMS}"),
+            format!("callback `{name}` must take `&self` first; {forms}"),
         ));
     }
     let args = signature::typed_args(sig);
     match args.first() {
+        None => {
+            let at = sig.paren_token.span.join();
+            errors.push_error(syn::Error::new(
+                at,
+                format!("callback `{name}` must take the response; {forms}"),
+            ));
+        }
         Some(first) if signature::is_ref_to(&first.ty, "Response") => errors.push(
             &first.ty,
-            format!("callback `{name}` takes the response by value: `response: Response`"),
+            format!("callback `{name}` takes the response by value: `response: Response`; {forms}"),
         ),
         Some(first) if !signature::is_named(&first.ty, "Response") => errors.push(
             &first.ty,
-            format!(
-                "the first argument of callback `{name}` must be the response; {CALLBACK_FORMS}"
-            ),
+            format!("the first argument of callback `{name}` must be the response; {forms}"),
         ),
         _ => {}
     }
@@ -251,11 +267,11 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
         if args.len() > 2 || !signature::is_ref_to(&extra.ty, "Crawler") {
             errors.push(
                 &extra.ty,
-                format!("unexpected argument in callback `{name}`; {CALLBACK_FORMS}"),
+                format!("unexpected argument in callback `{name}`; {forms}"),
             );
         }
     }
-    body_rules(method, &callback.body, errors);
+    body_rules(method, name, &callback.body, errors);
 }
 
 /// The start hook is written once: `start` (Scrapy 2.13's name) or `start_requests`.
@@ -292,19 +308,18 @@ fn start_requests_signature(spider: &SpiderDef, start: &CallbackDef, errors: &mu
     {
         errors.push(&sig.inputs, forms);
     }
-    body_rules(method, &start.body, errors);
+    body_rules(method, &sig.ident, &start.body, errors);
 }
 
 /// A generator has no return type, and its `yield`s sit in its own body.
-fn body_rules(method: &syn::ImplItemFn, body: &Body, errors: &mut Errors) {
+fn body_rules(method: &syn::ImplItemFn, name: &syn::Ident, body: &Body, errors: &mut Errors) {
     generator::check(&method.block, errors);
     if *body == Body::Generator {
         if let syn::ReturnType::Type(_, ty) = &method.sig.output {
             errors.push(
                 ty,
                 format!(
-                    "`{}` yields, so it has no return type: its outputs are what it yields",
-                    method.sig.ident
+                    "`{name}` yields, so it has no return type: its outputs are what it yields"
                 ),
             );
         }

@@ -8,8 +8,8 @@
 //! offsite check sees each hop). Meta `dont_redirect: true`, or a status the request
 //! handles (`handle_httpstatus_list`, `handle_httpstatus_all`), passes the response on.
 //! The hops are recorded in meta `redirect_times`, `redirect_urls` and `redirect_reasons`;
-//! past the limit the request is dropped, logged at WARN ("Discarding <GET url>: max
-//! redirections reached ...") and counted in `redirect/max_reached`.
+//! past the limit the request is dropped, logged at WARN (`Discarding <GET url>: max
+//! redirections reached ...`) and counted in `redirect/max_reached`.
 
 #[path = "redirect_util.rs"]
 pub(super) mod util;

@@ -32,6 +32,15 @@ async fn filter_in_place(item: &mut Quote) -> Result<bool> {
     Ok(!item.text.is_empty())
 }
 
+/// `DropItem` comes with the prelude and needs no conversion in a `Result<Option<T>>`.
+#[pipeline(order = 150)]
+async fn drops_with_reason(item: Quote) -> Result<Option<Quote>> {
+    if item.text.is_empty() {
+        return Err(DropItem::new("empty"));
+    }
+    Ok(Some(item))
+}
+
 #[derive(Default)]
 struct Stateful {
     count: std::sync::atomic::AtomicUsize,

@@ -1,0 +1,271 @@
+//! The shared frontier against a real `redis-server` on a free loopback port.
+
+use std::time::Duration;
+
+use super::server::RedisServer;
+use super::*;
+
+async fn frontier(server: &RedisServer) -> RedisFrontier {
+    RedisFrontier::connect(&server.url(), "crawl:test")
+        .await
+        .unwrap()
+}
+
+fn request(url: &str, priority: i32) -> Request {
+    let mut request = Request::get(url).unwrap();
+    request.priority = priority;
+    request
+}
+
+fn urls(batch: &LeaseBatch) -> Vec<&str> {
+    batch
+        .leases
+        .iter()
+        .map(|lease| lease.request.url.as_str())
+        .collect()
+}
+
+fn options(per_host: u32, delay: Duration, lease: Duration) -> LeaseOptions {
+    LeaseOptions {
+        lease,
+        delay,
+        per_host,
+    }
+}
+
+const LONG: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn pushes_dedup_and_leases_go_by_priority_then_fifo() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    let added = frontier
+        .push(vec![
+            request("http://a/1", 0),
+            request("http://a/2", 5),
+            request("http://a/3", 0),
+            request("http://a/1#again", 9),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(added, 3, "the fragment-only variant is a duplicate");
+    let mut again = request("http://a/1", 0);
+    again.dont_filter = true;
+    assert_eq!(frontier.push(vec![again]).await.unwrap(), 1);
+
+    let batch = frontier
+        .lease("w1", &options(8, Duration::ZERO, LONG), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        urls(&batch),
+        ["http://a/2", "http://a/1", "http://a/3", "http://a/1"]
+    );
+    assert_eq!(batch.remaining, 4, "leased requests are not done yet");
+    let ids: Vec<&str> = batch.leases.iter().map(|lease| lease.id.as_str()).collect();
+    assert_eq!(frontier.ack("w1", &ids).await.unwrap(), 4);
+    let batch = frontier
+        .lease("w1", &LeaseOptions::default(), 10)
+        .await
+        .unwrap();
+    assert!(batch.leases.is_empty());
+    assert_eq!(batch.remaining, 0);
+    assert_eq!(batch.next_ready, None, "nothing is left at all");
+}
+
+#[tokio::test]
+async fn a_dead_workers_expired_leases_go_to_another_worker() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier
+        .push(vec![request("http://a/1", 0), request("http://b/1", 0)])
+        .await
+        .unwrap();
+    // A lease of 0 ms has expired by the next call: the worker "died".
+    let dead = frontier
+        .lease("dead", &options(8, Duration::ZERO, Duration::ZERO), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.leases.len(), 2);
+    let alive = frontier
+        .lease("alive", &options(8, Duration::ZERO, LONG), 10)
+        .await
+        .unwrap();
+    assert_eq!(urls(&alive).len(), 2, "both requests are taken again");
+    let dead_ids: Vec<&str> = dead.leases.iter().map(|lease| lease.id.as_str()).collect();
+    assert_eq!(
+        frontier.ack("dead", &dead_ids).await.unwrap(),
+        0,
+        "a lost lease is not acknowledged"
+    );
+    let stats = frontier.stats().await.unwrap();
+    assert_eq!(stats["redis/lease_expired_count"], 2);
+    assert_eq!(stats["redis/ack_lost_count"], 2);
+    let ids: Vec<&str> = alive.leases.iter().map(|lease| lease.id.as_str()).collect();
+    assert_eq!(frontier.ack("alive", &ids).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_live_worker_extends_its_leases() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier.push(vec![request("http://a/1", 0)]).await.unwrap();
+    let short = options(8, Duration::ZERO, Duration::ZERO);
+    let slow = frontier.lease("slow", &short, 1).await.unwrap();
+    let id = slow.leases[0].id.as_str();
+    let long = options(8, Duration::ZERO, LONG);
+    assert_eq!(frontier.extend("slow", &long, &[id]).await.unwrap(), 1);
+    let other = frontier.lease("other", &long, 1).await.unwrap();
+    assert!(other.leases.is_empty(), "the extended lease is kept");
+    assert_eq!(other.remaining, 1);
+    assert_eq!(frontier.extend("other", &long, &[id]).await.unwrap(), 0);
+    assert_eq!(frontier.ack("slow", &[id]).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn per_host_concurrency_and_delay_hold_across_workers() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier
+        .push(vec![
+            request("http://a/1", 0),
+            request("http://a/2", 0),
+            request("http://b/1", 0),
+        ])
+        .await
+        .unwrap();
+    let one = options(1, Duration::ZERO, LONG);
+    let first = frontier.lease("w1", &one, 10).await.unwrap();
+    assert_eq!(urls(&first), ["http://a/1", "http://b/1"]);
+    let second = frontier.lease("w2", &one, 10).await.unwrap();
+    assert!(
+        second.leases.is_empty(),
+        "host a is at its limit for w2 too"
+    );
+    frontier
+        .ack("w1", &[first.leases[0].id.as_str()])
+        .await
+        .unwrap();
+    let third = frontier.lease("w2", &one, 10).await.unwrap();
+    assert_eq!(urls(&third), ["http://a/2"]);
+
+    frontier
+        .push(vec![request("http://c/1", 0), request("http://c/2", 0)])
+        .await
+        .unwrap();
+    let polite = options(8, Duration::from_secs(30), LONG);
+    let c1 = frontier.lease("w1", &polite, 10).await.unwrap();
+    assert_eq!(urls(&c1), ["http://c/1"]);
+    let c2 = frontier.lease("w2", &polite, 10).await.unwrap();
+    assert!(
+        c2.leases.is_empty(),
+        "host c waits DOWNLOAD_DELAY for w2 too"
+    );
+    let wait = c2.next_ready.unwrap();
+    assert!(
+        wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_nacked_request_comes_back_after_its_backoff() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier.push(vec![request("http://a/1", 0)]).await.unwrap();
+    let long = options(8, Duration::ZERO, LONG);
+    let batch = frontier.lease("w1", &long, 1).await.unwrap();
+    let mut retried = batch.leases[0].request.clone();
+    retried.meta.insert("retry_times".into(), 1.into());
+    let id = batch.leases[0].id.as_str();
+    assert!(frontier
+        .nack("w1", id, &retried, Duration::from_secs(30))
+        .await
+        .unwrap());
+    let later = frontier.lease("w1", &long, 1).await.unwrap();
+    assert!(later.leases.is_empty(), "backing off");
+    assert!(later.next_ready.unwrap() > Duration::from_secs(25));
+    assert_eq!(later.remaining, 1, "delayed, not lost");
+
+    frontier.push(vec![request("http://a/2", 0)]).await.unwrap();
+    let batch = frontier.lease("w1", &long, 1).await.unwrap();
+    let id = batch.leases[0].id.clone();
+    assert!(frontier
+        .nack("w1", &id, &batch.leases[0].request, Duration::ZERO)
+        .await
+        .unwrap());
+    let again = frontier.lease("w2", &long, 1).await.unwrap();
+    assert_eq!(urls(&again), ["http://a/2"]);
+    assert!(!frontier
+        .nack("w1", &id, &again.leases[0].request, Duration::ZERO)
+        .await
+        .unwrap());
+}
+
+#[tokio::test]
+async fn stats_add_up_across_workers_and_flush_clears_the_crawl() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    let other = RedisFrontier::connect(&server.url(), "crawl:other")
+        .await
+        .unwrap();
+    other.push(vec![request("http://a/1", 0)]).await.unwrap();
+    for worker in 0..3 {
+        let deltas = BTreeMap::from([
+            ("item_scraped_count".to_owned(), 10 + worker),
+            ("response_received_count".to_owned(), 1),
+        ]);
+        frontier.add_stats(&deltas).await.unwrap();
+    }
+    let stats = frontier.stats().await.unwrap();
+    assert_eq!(stats["item_scraped_count"], 33);
+    assert_eq!(stats["response_received_count"], 3);
+    frontier.push(vec![request("http://a/1", 0)]).await.unwrap();
+    assert!(frontier.flush().await.unwrap() > 3);
+    assert!(frontier.stats().await.unwrap().is_empty());
+    assert_eq!(
+        frontier.push(vec![request("http://a/1", 0)]).await.unwrap(),
+        1,
+        "the seen set went too"
+    );
+    let kept = other.lease("w", &LeaseOptions::default(), 1).await.unwrap();
+    assert_eq!(urls(&kept), ["http://a/1"], "another crawl's keys are kept");
+}
+
+#[tokio::test]
+async fn the_seen_set_is_kept_as_integers() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    let requests = (0..2000)
+        .map(|n| request(&format!("http://a/{n}"), 0))
+        .collect();
+    assert_eq!(frontier.push(requests).await.unwrap(), 2000);
+    let mut connection = frontier.connection.clone();
+    let buckets: Vec<String> = frontier.scan("crawl:test:seen:*").await.unwrap();
+    assert!(!buckets.is_empty());
+    for bucket in buckets.iter().take(20) {
+        let encoding: String = redis::cmd("OBJECT")
+            .arg("ENCODING")
+            .arg(bucket)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        assert_eq!(encoding, "intset", "{bucket}");
+    }
+    assert!(frontier.seen_bytes().await.unwrap() > 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_is_a_clear_error() {
+    let mut server = RedisServer::start().unwrap();
+    let url = server.url();
+    server.kill();
+    let error = RedisFrontier::connect(&url, "crawl:test")
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!("Redis at {url}: ")),
+        "{message}"
+    );
+}

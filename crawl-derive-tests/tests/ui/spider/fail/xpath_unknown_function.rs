@@ -1,0 +1,15 @@
+use crawl_core::prelude::*;
+
+#[derive(Default)]
+struct S;
+
+#[spider(name = "s")]
+impl S {
+    async fn parse(&self, response: Response) {
+        for title in response.xpath("//a[contans(@href, 'tag')]/text()").getall() {
+            yield_!(title);
+        }
+    }
+}
+
+fn main() {}
