@@ -66,6 +66,11 @@ fn scrapy(name: &str) -> &'static str {
             "same; components are named by their Rust name, not a class path"
         }
         "FEEDS" | "DOWNLOAD_SLOTS" => "same, given as JSON text",
+        "JOBDIR" => {
+            "same name; crawl's job dir also survives a kill (its feeds are cut back to their \
+             last committed record)"
+        }
+        "JOBDIR_SYNC" => "none: crawl only",
         _ => "same",
     }
 }

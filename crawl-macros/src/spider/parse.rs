@@ -100,7 +100,9 @@ impl SpiderDef {
             if let Some(tokens) = on_attribute(method) {
                 handlers.push((index, tokens));
             } else if method.sig.ident == "start_requests"
-                || (method.sig.ident == "start" && !mentions_response(method))
+                || (method.sig.ident == "start"
+                    && !mentions_response(method)
+                    && !referenced.contains(&method.sig.ident))
             {
                 // Scrapy 2.13 names the hook `start`; both names work, one at a time.
                 match &start_requests {
