@@ -27,31 +27,11 @@ pub struct RulesSpider {
     rules: OnceLock<Rules>,
 }
 
-/// The one rule: links within the start URLs' hosts, matching `allow` (if given) and not
-/// `deny` (if given), to `parse_page`, followed further.
-fn rule(crawler: &Crawler, callback: Callback) -> Result<Rule> {
-    let hosts: Vec<String> = crawler
-        .start_urls()
-        .iter()
-        .filter_map(|url| url.host_str().map(str::to_owned))
-        .collect();
-    let mut extractor = LinkExtractor::builder().allow_domains(hosts);
-    if let Some(allow) = crawler.args().get("allow") {
-        extractor = extractor.allow(allow);
-    }
-    if let Some(deny) = crawler.args().get("deny") {
-        extractor = extractor.deny(deny);
-    }
-    Ok(Rule::new(extractor.build()?)
-        .with_callback(callback)
-        .follow(true))
-}
-
 #[spider(name = "rules", args = ["allow", "deny"])]
 impl RulesSpider {
     /// A start page: its links are followed, no item.
     async fn parse(&self, response: Response, crawler: &Crawler) -> Result<Vec<Request>> {
-        Ok(self.rules(crawler, Self::parse_page)?.requests(&response))
+        Ok(self.rules(crawler)?.requests(&response))
     }
 
     /// A page a rule reached: an item, and its links followed.
@@ -65,7 +45,7 @@ impl RulesSpider {
                 .trim()
                 .to_owned(),
         });
-        match self.rules(crawler, Self::parse_page) {
+        match self.rules(crawler) {
             Ok(rules) => {
                 for request in rules.requests(&response) {
                     yield_!(request);
@@ -74,21 +54,38 @@ impl RulesSpider {
             Err(error) => yield_!(Output::Error(error)),
         }
     }
-}
 
-impl RulesSpider {
-    /// The rules, built from the arguments on first use; an invalid pattern closes the spider.
-    fn rules(&self, crawler: &Crawler, callback: Callback) -> Result<&Rules> {
+    /// The rules, declared on the spider (so `Self::parse_page` is checked, as a literal
+    /// regex would be) and built from the arguments on first use: links within the start
+    /// URLs' hosts, matching `allow` (if given) and not `deny` (if given), to `parse_page`,
+    /// followed further. An invalid pattern closes the spider.
+    fn rules(&self, crawler: &Crawler) -> Result<&Rules> {
         if let Some(rules) = self.rules.get() {
             return Ok(rules);
         }
-        match rule(crawler, callback.clone()) {
-            Ok(rule) => Ok(self.rules.get_or_init(|| Rules::new([rule], callback))),
+        let hosts: Vec<String> = crawler
+            .start_urls()
+            .iter()
+            .filter_map(|url| url.host_str().map(str::to_owned))
+            .collect();
+        let mut extractor = LinkExtractor::builder().allow_domains(hosts);
+        if let Some(allow) = crawler.args().get("allow") {
+            extractor = extractor.allow(allow);
+        }
+        if let Some(deny) = crawler.args().get("deny") {
+            extractor = extractor.deny(deny);
+        }
+        let extractor = match extractor.build() {
+            Ok(extractor) => extractor,
             Err(error) => {
                 crawler.close_spider("invalid_arguments");
-                Err(error)
+                return Err(error.into());
             }
-        }
+        };
+        let rule = Rule::new(extractor)
+            .with_callback(Self::parse_page)
+            .follow(true);
+        Ok(self.rules.get_or_init(|| Rules::new([rule], Self::parse)))
     }
 }
 

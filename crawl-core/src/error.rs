@@ -76,6 +76,14 @@ pub enum Error {
         /// What serde_json rejected.
         source: serde_json::Error,
     },
+    /// A regular expression given to a link extractor or sitemap rule does not compile.
+    #[error("invalid regular expression `{pattern}`: {message}")]
+    Regex {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it does not compile (the regex crate's reason, on one line).
+        message: String,
+    },
     /// `FormRequest::from_response` found no form to submit, or no control to click.
     #[error("{0}")]
     Form(String),
@@ -105,9 +113,24 @@ impl Error {
             Error::Selector(_) => "Selector",
             Error::Json { .. } => "Json",
             Error::Form(_) => "Form",
+            Error::Regex { .. } => "Regex",
             Error::Usage(_) => "Usage",
             Error::Io { .. } => "Io",
         }
+    }
+}
+
+impl Error {
+    /// Compiles `pattern`, or says in one line why it does not compile.
+    pub(crate) fn regex(pattern: &str) -> Result<regex::Regex, Error> {
+        regex::Regex::new(pattern).map_err(|error| {
+            let text = error.to_string();
+            let last = text.lines().last().unwrap_or(&text).trim();
+            Error::Regex {
+                pattern: pattern.to_owned(),
+                message: last.strip_prefix("error: ").unwrap_or(last).to_owned(),
+            }
+        })
     }
 }
 

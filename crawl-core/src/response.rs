@@ -114,13 +114,10 @@ impl Response {
     /// dropped, logged and counted in `download_maxmemory/truncated_documents`.
     ///
     /// A response whose `Content-Type` is XML (`text/xml`, `application/xml`,
-    /// `application/rss+xml`, any `+xml`) is parsed as XML instead, as Scrapy's
-    /// `XmlResponse` is: see [`Document::parse_xml`].
+    /// `application/rss+xml`, `application/atom+xml`, `application/rdf+xml`) is parsed as
+    /// XML instead, as Scrapy's `XmlResponse` is: see [`Document::parse_xml`].
     pub fn document(&self) -> &Arc<Document> {
-        self.document.get_or_init(|| match self.is_xml() {
-            true => Document::parse_xml(self.text()),
-            false => self.parse(),
-        })
+        self.document.get_or_init(|| self.parse())
     }
 
     /// Whether the `Content-Type` names XML.
@@ -130,7 +127,15 @@ impl Response {
         };
         let value = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
         let mime = value.split(';').next().unwrap_or_default().trim();
-        matches!(mime, "text/xml" | "application/xml") || mime.ends_with("+xml")
+        // Scrapy's `XmlResponse` types; XHTML stays HTML.
+        matches!(
+            mime,
+            "text/xml"
+                | "application/xml"
+                | "application/atom+xml"
+                | "application/rdf+xml"
+                | "application/rss+xml"
+        )
     }
 
     /// The body parsed as XML whatever its `Content-Type` (for a sitemap or feed served as
@@ -150,7 +155,10 @@ impl Response {
         };
         let max_depth = limits.html_maxdepth;
         let tree_charge = self.charge.as_ref().map(|_| limits.charge());
-        let parsed = Document::parse_capped(self.text(), max_depth, tree_charge);
+        let parsed = match self.is_xml() {
+            true => Document::parse_xml_charged(self.text(), tree_charge),
+            false => Document::parse_capped(self.text(), max_depth, tree_charge),
+        };
         if parsed.over_budget > 0 {
             tracing::warn!(
                 url = %self.url,

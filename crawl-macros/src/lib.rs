@@ -12,6 +12,7 @@ mod fallback;
 mod generator;
 mod middleware;
 mod on;
+mod patterns;
 mod pipeline;
 mod selectors;
 mod serde_derive;

@@ -190,3 +190,12 @@ async fn api_pages_through_every_quote_once() {
     assert_eq!(site.hits("/api/quotes"), data::PAGES);
     assert_eq!(result.stats["item_scraped_count"], data::QUOTES);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_with_an_invalid_pattern_close_the_spider_and_say_why() {
+    let site = DemoSite::start().await.unwrap();
+    let (result, items) = crawl("rules", &site.url("/"), &["allow=/page/(\\d+"]).await;
+    assert!(items.is_empty());
+    assert_eq!(result.finish_reason, "invalid_arguments");
+    assert_eq!(site.hits("/page/2/"), 0);
+}

@@ -218,3 +218,42 @@ async fn failing_pages_fail_at_once() {
     };
     assert!(result.await.is_err(), "the response must break off");
 }
+
+#[tokio::test]
+async fn json_requests_and_follow_all_reach_the_server_as_built() {
+    let site = DemoSite::start().await.unwrap();
+    let request = crate::JsonRequest::post(
+        site.url("/echo"),
+        &serde_json::json!({"q": "life", "page": 2}),
+    )
+    .unwrap();
+    let resp = send(&request, "").await;
+    let url = site.url("/echo");
+    let echoed = Response::new(
+        request.clone(),
+        url.parse().unwrap(),
+        resp.status(),
+        resp.headers().clone(),
+        resp.bytes().await.unwrap(),
+    );
+    let echoed: serde_json::Value = echoed.json().unwrap();
+    assert_eq!(echoed["method"], "POST");
+    assert_eq!(echoed["body"], r#"{"q":"life","page":2}"#);
+    assert_eq!(echoed["headers"]["content-type"], "application/json");
+    assert!(echoed["headers"]["accept"]
+        .as_str()
+        .unwrap()
+        .starts_with("application/json"));
+
+    let (page, _) = fetch(&site.url("/page/2/"), "").await;
+    let requests: Vec<Request> = page
+        .follow_all(page.css("ul.pager a"), crate::Callback::PARSE)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/page/1/", "/page/3/"]);
+    for request in &requests {
+        assert_eq!(send(request, "").await.status(), 200);
+    }
+}

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use regex::Regex;
 use url::Url;
 
-use crate::selector::{Query, SelectorError};
+use crate::selector::Query;
 use crate::Response;
 
 mod filters;
@@ -216,12 +216,7 @@ fn compile(patterns: &[Pattern]) -> Result<Vec<Regex>, crate::Error> {
         .iter()
         .map(|pattern| match pattern {
             Pattern::Compiled(regex) => Ok(regex.clone()),
-            Pattern::Text(text) => Regex::new(text).map_err(|source| {
-                crate::Error::Selector(SelectorError::Regex {
-                    pattern: text.clone(),
-                    source,
-                })
-            }),
+            Pattern::Text(text) => crate::Error::regex(text),
         })
         .collect()
 }

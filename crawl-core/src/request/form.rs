@@ -264,7 +264,8 @@ impl FormFromResponse<'_> {
     /// Scrapy's choice: by name, else by id (either falls through when missing), else by
     /// CSS (which must match; it wins over an XPath), else by number.
     fn pick<'h>(&self, html: &'h Html) -> Result<ElementRef<'h>, crate::Error> {
-        let forms: Vec<ElementRef<'h>> = html.select(&selector("form")?).collect();
+        let all_forms = Selector::parse("form").map_err(|e| crate::Error::Form(e.to_string()))?;
+        let forms: Vec<ElementRef<'h>> = html.select(&all_forms).collect();
         if forms.is_empty() {
             return Err(crate::Error::Form(format!(
                 "no <form> element found in {:?}",
@@ -284,7 +285,7 @@ impl FormFromResponse<'_> {
             return Ok(form);
         }
         if let Some(css) = &self.formcss {
-            let found = html.select(&selector(css)?).next();
+            let found = html.select(&formcss_selector(css)?).next();
             return found.and_then(enclosing_form).ok_or_else(|| {
                 crate::Error::Form(format!(
                     "no <form> element found with formcss `{css}` in {:?}",
@@ -315,9 +316,17 @@ fn enclosing_form(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
         .find(|e| e.value().name() == "form")
 }
 
-fn selector(css: &str) -> Result<Selector, crate::Error> {
-    Selector::parse(css)
-        .map_err(|error| crate::Error::Form(format!("invalid formcss `{css}`: {error}")))
+/// `css` parsed with crawl's selector grammar (the one literal queries are checked with
+/// while compiling); it must be plain CSS, without `::text` or `::attr()`.
+fn formcss_selector(css: &str) -> Result<Selector, crate::Error> {
+    let parsed = crate::selector::parse_query(css)
+        .map_err(|error| crate::Error::Form(format!("invalid formcss `{css}`: {error}")))?;
+    match (parsed.pseudo, parsed.selector) {
+        (crate::selector::PseudoElement::None, Some(selector)) => Ok(selector),
+        _ => Err(crate::Error::Form(format!(
+            "invalid formcss `{css}`: it must select elements, without `::text` or `::attr()`"
+        ))),
+    }
 }
 
 /// The document's `<base href>` resolved against `url`, else `url`.

@@ -80,6 +80,12 @@ fn formname_formid_formcss_and_formnumber_pick_the_form() {
         .unwrap_err()
         .to_string();
     assert!(error.starts_with("invalid formcss `[`"), "{error}");
+    let error = FormRequest::from_response(&response)
+        .formcss("form::text")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("without `::text`"), "{error}");
 }
 
 #[test]

@@ -43,17 +43,17 @@ pub(crate) struct Parsed {
 
 /// What one node of the tree takes, charged per tag, text run or comment: the node itself
 /// and its links, twice over for the tree's vector, which doubles as it grows.
-const NODE_BYTES: u64 = 2 * (std::mem::size_of::<scraper::Node>() + 4 * 8) as u64;
+pub(super) const NODE_BYTES: u64 = 2 * (std::mem::size_of::<scraper::Node>() + 4 * 8) as u64;
 
 /// What one attribute takes besides its value.
-const ATTRIBUTE_BYTES: u64 = 64;
+pub(super) const ATTRIBUTE_BYTES: u64 = 64;
 
 /// How much the tree takes from the budget at a time (given back at the end down to what the
 /// tree uses), so a page of many tiny nodes costs few atomic updates.
 const RESERVE_STEP: u64 = 256 * 1024;
 
 /// The memory a tree takes as it grows, charged against the crawl's budget.
-struct TreeCharge {
+pub(super) struct TreeCharge {
     charge: RefCell<BodyCharge>,
     /// Bytes taken from the budget.
     reserved: Cell<u64>,
@@ -66,8 +66,24 @@ struct TreeCharge {
 }
 
 impl TreeCharge {
+    /// Charges a tree as it grows to `charge`.
+    pub(super) fn new(charge: BodyCharge) -> TreeCharge {
+        TreeCharge {
+            charge: RefCell::new(charge),
+            reserved: Cell::new(0),
+            used: Cell::new(0),
+            full: Cell::new(false),
+            dropped: Cell::new(0),
+        }
+    }
+
+    /// Tokens refused since the budget was spent.
+    pub(super) fn dropped(&self) -> u64 {
+        self.dropped.get()
+    }
+
     /// Whether a token costing `bytes` may go into the tree (charging it if so).
-    fn admit(&self, bytes: u64) -> bool {
+    pub(super) fn admit(&self, bytes: u64) -> bool {
         if self.full.get() {
             self.dropped.set(self.dropped.get() + 1);
             return false;
@@ -87,7 +103,7 @@ impl TreeCharge {
     }
 
     /// The charge, holding just what the tree takes.
-    fn finish(self) -> BodyCharge {
+    pub(super) fn finish(self) -> BodyCharge {
         let mut charge = self.charge.into_inner();
         charge.shrink(self.reserved.get() - self.used.get());
         charge
@@ -126,13 +142,7 @@ pub(crate) fn parse_document(text: &str, max_depth: usize, charge: Option<BodyCh
         open: Cell::new(0),
         dropped: RefCell::new(Vec::new()),
         cut: Cell::new(0),
-        memory: charge.map(|charge| TreeCharge {
-            charge: RefCell::new(charge),
-            reserved: Cell::new(0),
-            used: Cell::new(0),
-            full: Cell::new(false),
-            dropped: Cell::new(0),
-        }),
+        memory: charge.map(TreeCharge::new),
     };
     let tokenizer = Tokenizer::new(cap, Default::default());
     let input = BufferQueue::default();

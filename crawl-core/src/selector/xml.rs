@@ -11,7 +11,9 @@ use quick_xml::Reader;
 use scraper::node::{Comment, Element, ProcessingInstruction, Text};
 use scraper::{Html, Node, StrTendril};
 
-use super::Document;
+use super::parse::{TreeCharge, ATTRIBUTE_BYTES, NODE_BYTES};
+use super::{CappedParse, Document};
+use crate::response::BodyCharge;
 
 /// A document that is not well-formed XML: what is wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,8 +44,20 @@ impl Document {
     /// assert_eq!(feed.css("item > title::text").getall(), ["One"]);
     /// ```
     pub fn parse_xml(xml: &str) -> Arc<Document> {
-        let (html, _) = build(xml, false);
-        Document::new(html, true, None)
+        Document::parse_xml_charged(xml, None).document
+    }
+
+    /// [`Document::parse_xml`] with the tree's memory charged to `charge` when given: once
+    /// the budget is spent the rest of the document is dropped (`over_budget` is then 1: the
+    /// reader stops there, so later nodes are not counted one by one).
+    pub(crate) fn parse_xml_charged(xml: &str, charge: Option<BodyCharge>) -> CappedParse {
+        let memory = charge.map(TreeCharge::new);
+        let built = build(xml, false, memory.as_ref());
+        CappedParse {
+            over_budget: memory.as_ref().map_or(0, TreeCharge::dropped),
+            document: Document::new(built.0, true, memory.map(TreeCharge::finish)),
+            cut: 0,
+        }
     }
 
     /// Parses `xml` as a well-formed XML document, or says where it is not.
@@ -55,7 +69,7 @@ impl Document {
     /// assert_eq!(error.to_string(), "invalid XML at byte 6: expected `</b>`, found `</a>`");
     /// ```
     pub fn try_parse_xml(xml: &str) -> Result<Arc<Document>, XmlError> {
-        match build(xml, true) {
+        match build(xml, true, None) {
             (html, None) => Ok(Document::new(html, true, None)),
             (_, Some(error)) => Err(error),
         }
@@ -99,13 +113,16 @@ impl Document {
     }
 }
 
-/// Builds the tree; in strict mode, stops at the first error and returns it.
-fn build(xml: &str, strict: bool) -> (Html, Option<XmlError>) {
+/// Builds the tree; in strict mode, stops at the first error and returns it. With `memory`,
+/// each node is charged as it is made, and building stops when the budget is spent.
+fn build(xml: &str, strict: bool, memory: Option<&TreeCharge>) -> (Html, Option<XmlError>) {
     let mut builder = Builder {
         html: Html::new_document(),
         open: Vec::new(),
         scopes: Vec::new(),
         text: String::new(),
+        memory,
+        full: false,
     };
     let mut reader = Reader::from_str(xml);
     let config = reader.config_mut();
@@ -113,6 +130,9 @@ fn build(xml: &str, strict: bool) -> (Html, Option<XmlError>) {
     config.allow_unmatched_ends = true;
     config.allow_dangling_amp = !strict;
     let error = loop {
+        if builder.full {
+            break None;
+        }
         let position = reader.buffer_position();
         let event = match reader.read_event() {
             Ok(event) => event,
@@ -141,9 +161,9 @@ fn build(xml: &str, strict: bool) -> (Html, Option<XmlError>) {
             Event::GeneralRef(reference) => builder.reference(&reference),
             Event::Comment(comment) => {
                 let text = comment.decode().unwrap_or_default();
-                builder.append(Node::Comment(Comment {
-                    comment: StrTendril::from(&*text),
-                }));
+                let bytes = text.len() as u64;
+                let comment = StrTendril::from(&*text);
+                builder.append(Node::Comment(Comment { comment }), bytes);
                 Ok(())
             }
             Event::PI(pi) => {
@@ -151,10 +171,12 @@ fn build(xml: &str, strict: bool) -> (Html, Option<XmlError>) {
                 let data = String::from_utf8_lossy(pi.content())
                     .trim_start()
                     .to_owned();
-                builder.append(Node::ProcessingInstruction(ProcessingInstruction {
+                let bytes = (target.len() + data.len()) as u64;
+                let pi = ProcessingInstruction {
                     target: StrTendril::from(&*target),
                     data: StrTendril::from(&*data),
-                }));
+                };
+                builder.append(Node::ProcessingInstruction(pi), bytes);
                 Ok(())
             }
             Event::Decl(_) | Event::DocType(_) => Ok(()),
@@ -174,8 +196,12 @@ fn build(xml: &str, strict: bool) -> (Html, Option<XmlError>) {
     (builder.html, error)
 }
 
-struct Builder {
+struct Builder<'m> {
     html: Html,
+    /// The memory budget the tree is charged to, if any.
+    memory: Option<&'m TreeCharge>,
+    /// The budget refused a node: nothing more is added.
+    full: bool,
     /// The open elements: id, name as written, how many scopes were in force before it.
     open: Vec<(NodeId, String, usize)>,
     /// Namespace declarations in force, innermost last: prefix (`None`: the default) → URI.
@@ -184,22 +210,41 @@ struct Builder {
     text: String,
 }
 
-impl Builder {
+impl Builder<'_> {
+    /// Whether a node costing `bytes` (besides the node itself) may be added.
+    fn admit(&mut self, bytes: u64) -> bool {
+        if self.full {
+            return false;
+        }
+        if self
+            .memory
+            .is_some_and(|memory| !memory.admit(NODE_BYTES + bytes))
+        {
+            self.full = true;
+        }
+        !self.full
+    }
+
     fn parent(&self) -> NodeId {
         self.open
             .last()
             .map_or_else(|| self.html.tree.root().id(), |(id, _, _)| *id)
     }
 
-    fn append(&mut self, node: Node) -> NodeId {
+    /// Adds `node` (costing `bytes` besides the node) to the current element; `None` when
+    /// the budget refuses it.
+    fn append(&mut self, node: Node, bytes: u64) -> Option<NodeId> {
         self.flush();
+        if !self.admit(bytes) {
+            return None;
+        }
         let parent = self.parent();
         let mut parent = self
             .html
             .tree
             .get_mut(parent)
             .expect("open nodes are in the tree");
-        parent.append(node).id()
+        Some(parent.append(node).id())
     }
 
     fn push_text(&mut self, text: &str) {
@@ -212,7 +257,7 @@ impl Builder {
             return;
         }
         let text = std::mem::take(&mut self.text);
-        if self.open.is_empty() && text.trim().is_empty() {
+        if self.open.is_empty() && text.trim().is_empty() || !self.admit(text.len() as u64) {
             return;
         }
         let parent = self.parent();
@@ -275,6 +320,10 @@ impl Builder {
         }
         let raw = String::from_utf8_lossy(start.name().0).into_owned();
         let name = self.qualify(&raw, true, &mut problem);
+        let bytes = attributes
+            .iter()
+            .map(|(key, value)| ATTRIBUTE_BYTES + (key.len() + value.len()) as u64)
+            .sum();
         let attrs = attributes
             .into_iter()
             .map(|(key, value)| Attribute {
@@ -282,7 +331,9 @@ impl Builder {
                 value: html5ever::tendril::StrTendril::from(value),
             })
             .collect();
-        let id = self.append(Node::Element(Element::new(name, attrs)));
+        let Some(id) = self.append(Node::Element(Element::new(name, attrs)), bytes) else {
+            return Ok(());
+        };
         if opens {
             self.open.push((id, raw, scope_len));
         } else {

@@ -31,7 +31,6 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use crate::selector::SelectorError;
 use crate::{Callback, Request, Response, Stats};
 
 mod parse;
@@ -58,6 +57,8 @@ pub const DEFAULT_MAX_SIZE: u64 = 1024 * 1024 * 1024;
 pub struct Sitemaps {
     sitemap_callback: Callback,
     rules: Vec<(Regex, Callback)>,
+    /// Whether `rules` is still the catch-all of [`Sitemaps::new`].
+    default_rules: bool,
     follow: Vec<Regex>,
     alternate_links: bool,
     filters: Vec<EntryFilter>,
@@ -76,12 +77,7 @@ impl fmt::Debug for Sitemaps {
 }
 
 fn regex(pattern: &str) -> Result<Regex, crate::Error> {
-    Regex::new(pattern).map_err(|source| {
-        crate::Error::Selector(SelectorError::Regex {
-            pattern: pattern.to_owned(),
-            source,
-        })
-    })
+    crate::Error::regex(pattern)
 }
 
 impl Sitemaps {
@@ -92,6 +88,7 @@ impl Sitemaps {
         Sitemaps {
             sitemap_callback,
             rules: vec![(Regex::new("").expect("the empty regex"), page_callback)],
+            default_rules: true,
             follow: Vec::new(),
             alternate_links: false,
             filters: Vec::new(),
@@ -103,7 +100,7 @@ impl Sitemaps {
     /// Rules are tried in the order added and the first match wins; the first call
     /// replaces the catch-all rule of [`Sitemaps::new`], so pages no rule matches are skipped.
     pub fn rule(mut self, pattern: &str, callback: Callback) -> Result<Self, crate::Error> {
-        if self.rules.len() == 1 && self.rules[0].0.as_str().is_empty() {
+        if std::mem::take(&mut self.default_rules) {
             self.rules.clear();
         }
         self.rules.push((regex(pattern)?, callback));

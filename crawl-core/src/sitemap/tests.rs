@@ -66,6 +66,25 @@ fn rules_pick_the_callback_and_filters_alternates_and_lastmod_apply() {
             ("http://h/shop/b".into(), "parse_product".into()),
         ]
     );
+    // A catch-all rule of the user's own stays when more are added.
+    let catch_all = sitemaps()
+        .rule("", Callback::from_static("any"))
+        .unwrap()
+        .rule("/shop/", Callback::from_static("parse_product"))
+        .unwrap();
+    assert_eq!(
+        seen(catch_all.requests(&plain, &stats))
+            .iter()
+            .map(|(_, cb)| cb.as_str())
+            .collect::<Vec<_>>(),
+        ["any", "any", "any"]
+    );
+    let error = sitemaps().follow("[a-").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid regular expression `[a-`: unclosed character class"
+    );
+    assert_eq!(error.kind(), "Regex");
     let recent = sitemaps().alternate_links(true).lastmod_since("2024-01-01");
     assert_eq!(
         seen(recent.requests(&plain, &stats)),

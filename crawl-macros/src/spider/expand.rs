@@ -8,7 +8,7 @@ use syn::{ImplItem, LitStr};
 use super::parse::{Body, CallbackDef, SpiderDef};
 use crate::errors::Errors;
 use crate::signature::Shape;
-use crate::{callbacks, core_path, generator, selectors};
+use crate::{callbacks, core_path, generator, patterns, selectors};
 
 /// Rewrites every method body: literal selectors compiled, callback references named,
 /// generator bodies turned into streams.
@@ -33,6 +33,7 @@ pub(crate) fn rewrite_bodies(
             generator::to_yield_exprs(&mut method.block);
         }
         selectors::check_and_compile(&mut method.block, errors);
+        patterns::check(&method.block, errors);
         callbacks::rewrite(&mut method.block, &names, errors);
         if generators.contains(&index) && errors.is_empty() {
             generator::into_stream_fn(&mut method.sig, &mut method.block);

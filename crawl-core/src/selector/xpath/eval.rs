@@ -9,7 +9,7 @@ use ego_tree::NodeId;
 use html5ever::ns;
 use scraper::Html;
 
-use super::node::{axis_nodes, kind_of, name_of, string_value, Kind, XNode};
+use super::node::{axis_nodes, kind_of, name_of, string_value, string_value_ref, Kind, XNode};
 use super::value::{number_to_string, string_to_number, Value};
 
 /// Where an expression is evaluated: the node, its position and the context size.
@@ -139,12 +139,14 @@ impl<'a> Env<'a> {
                     test: child.test.clone(),
                     predicates: child.predicates.clone(),
                 };
+                let matcher = self.matcher(&merged.test, merged.axis)?;
                 for node in &current {
-                    self.step(&merged, *node, &mut next)?;
+                    self.step(&merged, &matcher, *node, &mut next)?;
                 }
             } else {
+                let matcher = self.matcher(&step.test, step.axis)?;
                 for node in &current {
-                    self.step(step, *node, &mut next)?;
+                    self.step(step, &matcher, *node, &mut next)?;
                 }
             }
             if current.len() > 1 || step.axis.is_reverse() || shortcut {
@@ -156,10 +158,15 @@ impl<'a> Env<'a> {
     }
 
     /// Appends what `step` selects from `node` to `out`.
-    fn step(&self, step: &Step, node: XNode, out: &mut Vec<XNode>) -> Result<()> {
+    fn step(
+        &self,
+        step: &Step,
+        matcher: &Matcher,
+        node: XNode,
+        out: &mut Vec<XNode>,
+    ) -> Result<()> {
         let mut candidates = Vec::new();
         axis_nodes(self.html, node, step.axis, &mut candidates);
-        let matcher = self.matcher(&step.test, step.axis)?;
         candidates.retain(|n| matcher.matches(self, *n));
         let mut selected = self.filter(candidates, &step.predicates)?;
         if step.axis.is_reverse() {
@@ -275,13 +282,13 @@ impl<'a> Env<'a> {
     /// Comparison with XPath 1.0's rules (section 3.4): a node-set compares through each of
     /// its nodes' string-values.
     fn compare_values(&self, op: BinaryOp, a: &Value, b: &Value) -> bool {
+        let text = |node: &XNode| string_value_ref(self.html, *node);
         match (a, b) {
             (Value::Nodes(xs), Value::Nodes(ys)) => {
-                let ys: Vec<String> = ys.iter().map(|y| string_value(self.html, *y)).collect();
+                let ys: Vec<_> = ys.iter().map(text).collect();
                 xs.iter().any(|x| {
-                    let x = Value::String(string_value(self.html, *x));
-                    ys.iter()
-                        .any(|y| self.compare_atoms(op, &x, &Value::String(y.clone())))
+                    let x = text(x);
+                    ys.iter().any(|y| self.compare_texts(op, &x, y))
                 })
             }
             (Value::Nodes(xs), Value::Boolean(_)) => {
@@ -290,23 +297,42 @@ impl<'a> Env<'a> {
             (Value::Boolean(_), Value::Nodes(ys)) => {
                 self.compare_atoms(op, a, &Value::Boolean(!ys.is_empty()))
             }
+            (Value::Nodes(xs), Value::String(s)) if matches!(op, BinaryOp::Eq | BinaryOp::Ne) => {
+                xs.iter().any(|x| (*text(x) == **s) == (op == BinaryOp::Eq))
+            }
+            (Value::String(s), Value::Nodes(ys)) if matches!(op, BinaryOp::Eq | BinaryOp::Ne) => {
+                ys.iter().any(|y| (*text(y) == **s) == (op == BinaryOp::Eq))
+            }
             (Value::Nodes(xs), other) => xs.iter().any(|x| {
-                let x = self.atom_like(string_value(self.html, *x), other);
+                let x = self.atom_like(&text(x), other);
                 self.compare_atoms(op, &x, other)
             }),
             (other, Value::Nodes(ys)) => ys.iter().any(|y| {
-                let y = self.atom_like(string_value(self.html, *y), other);
+                let y = self.atom_like(&text(y), other);
                 self.compare_atoms(op, other, &y)
             }),
             _ => self.compare_atoms(op, a, b),
         }
     }
 
+    /// Two string-values compared: as strings for `=` and `!=`, else as numbers.
+    fn compare_texts(&self, op: BinaryOp, x: &str, y: &str) -> bool {
+        match op {
+            BinaryOp::Eq => x == y,
+            BinaryOp::Ne => x != y,
+            _ => self.compare_atoms(
+                op,
+                &Value::Number(string_to_number(x)),
+                &Value::Number(string_to_number(y)),
+            ),
+        }
+    }
+
     /// A node's string-value as the type of what it is compared with.
-    fn atom_like(&self, text: String, other: &Value) -> Value {
+    fn atom_like(&self, text: &str, other: &Value) -> Value {
         match other {
-            Value::Number(_) => Value::Number(string_to_number(&text)),
-            _ => Value::String(text),
+            Value::Number(_) => Value::Number(string_to_number(text)),
+            _ => Value::String(text.to_owned()),
         }
     }
 
@@ -436,11 +462,12 @@ enum Matcher {
 
 impl Matcher {
     fn matches(&self, env: &Env<'_>, node: XNode) -> bool {
+        let kind = kind_of(env.html, node);
         match self {
-            Matcher::Any => kind_of(env.html, node) != Kind::Other,
-            Matcher::Kind(kind) => kind_of(env.html, node) == *kind,
+            Matcher::Any => kind != Kind::Other,
+            Matcher::Kind(wanted) => kind == *wanted,
             Matcher::Pi(target) => {
-                kind_of(env.html, node) == Kind::ProcessingInstruction
+                kind == Kind::ProcessingInstruction
                     && target.as_ref().is_none_or(|t| {
                         name_of(env.html, node).is_some_and(|(_, local, _)| local == t)
                     })
@@ -450,13 +477,13 @@ impl Matcher {
                 ns,
                 local,
             } => {
-                if kind_of(env.html, node) != *principal {
+                if kind != *principal {
                     return false;
                 }
                 let Some((node_ns, node_local, _)) = name_of(env.html, node) else {
                     return false;
                 };
-                if local.as_ref().is_some_and(|l| l != node_local) {
+                if local.as_deref().is_some_and(|l| l != node_local) {
                     return false;
                 }
                 match ns {

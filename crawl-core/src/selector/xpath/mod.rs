@@ -2,13 +2,24 @@
 //!
 //! The grammar lives in the `crawl-xpath` crate (shared with the macros, which check literal
 //! expressions while compiling); this module evaluates parsed expressions over scraper's
-//! tree: [`node`] is XPath's view of the tree (axes, string-values, names), [`eval`] the
-//! expressions and [`functions`] the function library.
+//! tree: `node` is XPath's view of the tree (axes, string-values, names), `eval` the
+//! expressions and `functions` the function library.
 //!
 //! What a query gives, as in parsel: elements (and the document node, for `/`) stay
 //! [`Selection`]s that can be queried further; text nodes and attributes give their text,
 //! comments and processing instructions their markup; a number gives Python's `str` of it
 //! (`count(//a)` → `3.0`), a boolean `1` or `0`, a string itself.
+//!
+//! Besides XPath 1.0's core functions there are parsel's `has-class('a', 'b')` and EXSLT's
+//! `re:test(string, pattern, 'i'?)`; `$name` variables are bound with `try_xpath_with`.
+//!
+//! Where results differ from parsel's (lxml's tree):
+//! - HTML is parsed as browsers parse it (html5ever): tables get their implied `<tbody>`, so
+//!   `//table/tr` finds nothing where lxml finds rows; write `//table//tr`. CSS sees the
+//!   same tree.
+//! - An element's attributes come in name order, not source order (`@*`).
+//! - The `namespace::` axis is always empty.
+//! - An XML element's `get()` is its markup without namespace prefixes or declarations.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

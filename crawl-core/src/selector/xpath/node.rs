@@ -1,6 +1,8 @@
 //! XPath's view of a scraper tree: nodes (tree nodes and attributes), the axes, node tests,
 //! string-values and names.
 
+use std::borrow::Cow;
+
 use crawl_xpath::Axis;
 use ego_tree::{NodeId, NodeRef};
 use scraper::{Html, Node};
@@ -113,28 +115,40 @@ pub(crate) fn axis_nodes(html: &Html, from: XNode, axis: Axis, out: &mut Vec<XNo
 /// The string-value of a node: the text inside an element or the document, an attribute's
 /// value, a text node's text, a comment's text, a processing instruction's data.
 pub(crate) fn string_value(html: &Html, node: XNode) -> String {
+    string_value_ref(html, node).into_owned()
+}
+
+/// [`string_value`], borrowed from the tree when it is one piece of it (an attribute, a
+/// text node, an element with a single text node inside).
+pub(crate) fn string_value_ref(html: &Html, node: XNode) -> Cow<'_, str> {
     let Some(tree_node) = html.tree.get(node.tree_id()) else {
-        return String::new();
+        return Cow::Borrowed("");
     };
     match (node, tree_node.value()) {
-        (XNode::Attr(_, i), Node::Element(element)) => element
-            .attrs
-            .get(i)
-            .map(|(_, value)| value.to_string())
-            .unwrap_or_default(),
-        (_, Node::Text(text)) => text.to_string(),
-        (_, Node::Comment(comment)) => comment.to_string(),
-        (_, Node::ProcessingInstruction(pi)) => pi.data.to_string(),
+        (XNode::Attr(_, i), Node::Element(element)) => {
+            Cow::Borrowed(element.attrs.get(i).map_or("", |(_, value)| &**value))
+        }
+        (_, Node::Text(text)) => Cow::Borrowed(text),
+        (_, Node::Comment(comment)) => Cow::Borrowed(comment),
+        (_, Node::ProcessingInstruction(pi)) => Cow::Borrowed(&pi.data),
         (_, Node::Element(_) | Node::Document | Node::Fragment) => {
-            let mut out = String::new();
-            for descendant in tree_node.descendants() {
-                if let Node::Text(text) = descendant.value() {
-                    out.push_str(text);
+            let mut texts = tree_node
+                .descendants()
+                .filter_map(|n| n.value().as_text().map(|t| &**t));
+            let Some(first) = texts.next() else {
+                return Cow::Borrowed("");
+            };
+            match texts.next() {
+                None => Cow::Borrowed(first),
+                Some(second) => {
+                    let mut out = String::from(first);
+                    out.push_str(second);
+                    texts.for_each(|t| out.push_str(t));
+                    Cow::Owned(out)
                 }
             }
-            out
         }
-        (_, Node::Doctype(_)) => String::new(),
+        (_, Node::Doctype(_)) => Cow::Borrowed(""),
     }
 }
 
@@ -168,6 +182,7 @@ pub(crate) enum Kind {
     Other,
 }
 
+/// The kind of a node.
 pub(crate) fn kind_of(html: &Html, node: XNode) -> Kind {
     if let XNode::Attr(..) = node {
         return Kind::Attribute;

@@ -385,3 +385,88 @@ fn malformed_xml_is_recovered_or_reported() {
     assert_eq!(error.message, "undefined entity `&nope;`");
     assert!(Document::try_parse_xml(SITEMAP).is_ok());
 }
+
+#[test]
+fn an_xml_tree_is_charged_to_the_budget_and_cut_when_it_is_spent() {
+    use crate::response::ResponseLimits;
+    use crate::{Settings, Stats};
+    let limits = |budget: u64| {
+        ResponseLimits::new(
+            &Settings {
+                download_maxmemory: budget,
+                ..Settings::default()
+            },
+            Stats::default(),
+        )
+    };
+    let xml = format!(
+        "<urlset>{}</urlset>",
+        "<url><loc>x</loc></url>".repeat(5_000)
+    );
+
+    let roomy = limits(1 << 30);
+    let parsed = Document::parse_xml_charged(&xml, Some(roomy.charge()));
+    assert_eq!(parsed.over_budget, 0);
+    assert_eq!(
+        parsed.document.xpath("count(//loc)").get().as_deref(),
+        Some("5000.0")
+    );
+    let held = roomy.in_use();
+    assert!(held > 15_000 * 100, "each node is charged: {held} B");
+    drop(parsed);
+    assert_eq!(roomy.in_use(), 0, "the charge goes with the document");
+
+    let tight = limits(1 << 20);
+    let parsed = Document::parse_xml_charged(&xml, Some(tight.charge()));
+    let kept = parsed.document.xpath("//url").len();
+    assert!(kept > 0 && kept < 5_000, "a prefix is kept: {kept}");
+    assert!(parsed.over_budget >= 1);
+    assert!(tight.in_use() <= 1 << 20);
+}
+
+#[test]
+fn html_is_the_tree_browsers_build() {
+    let doc = Document::parse("<table><tr><td>1</td></tr></table>");
+    // The implied `<tbody>` is there, as in browsers (lxml has none).
+    assert!(all(&doc, "//table/tr").is_empty());
+    assert_eq!(all(&doc, "//table//tr/td/text()"), ["1"]);
+    assert_eq!(all(&doc, "name(//tr/..)"), ["tbody"]);
+}
+
+#[test]
+fn responses_of_scrapys_xml_types_are_parsed_as_xml() {
+    use crate::{Request, Response};
+    let response = |content_type: &str| {
+        let url = url::Url::parse("http://127.0.0.1/feed").unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::CONTENT_TYPE, content_type.parse().unwrap());
+        let body = bytes::Bytes::from_static(b"<rss><item><link>/a</link></item></rss>");
+        Response::new(
+            Request::new(url.clone()),
+            url,
+            http::StatusCode::OK,
+            headers,
+            body,
+        )
+    };
+    for xml in [
+        "application/rss+xml",
+        "text/xml; charset=utf-8",
+        "Application/XML",
+    ] {
+        let response = response(xml);
+        assert!(response.document().is_xml(), "{xml}");
+        assert_eq!(
+            response.xpath("//item/link/text()").getall(),
+            ["/a"],
+            "{xml}"
+        );
+    }
+    for html in ["text/html", "application/xhtml+xml", "image/svg+xml"] {
+        let response = response(html);
+        assert!(!response.document().is_xml(), "{html}");
+        // In HTML `<link>` is a void element: its text lands after it.
+        assert!(response.xpath("//item/link/text()").is_empty(), "{html}");
+        assert_eq!(response.xml().xpath("//item/link/text()").getall(), ["/a"]);
+    }
+}
