@@ -65,8 +65,9 @@ pub fn spider(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// `#[derive(Serialize)]` for a crate that depends on crawl-core alone: serde's derive, with
-/// every `#[serde(...)]` attribute, reached through crawl-core (the prelude exports it).
-#[proc_macro_derive(Serialize, attributes(serde))]
+/// every `#[serde(...)]` attribute, reached through crawl-core (the prelude exports it). In a
+/// crate that renames crawl-core, `#[crawl(crate = path)]` on the type names it.
+#[proc_macro_derive(Serialize, attributes(serde, crawl))]
 pub fn derive_serialize(item: TokenStream) -> TokenStream {
     debug(serde_derive::expand(
         item.into(),
@@ -76,7 +77,7 @@ pub fn derive_serialize(item: TokenStream) -> TokenStream {
 
 /// `#[derive(Deserialize)]` for a crate that depends on crawl-core alone, as
 /// `#[derive(Serialize)]`.
-#[proc_macro_derive(Deserialize, attributes(serde))]
+#[proc_macro_derive(Deserialize, attributes(serde, crawl))]
 pub fn derive_deserialize(item: TokenStream) -> TokenStream {
     debug(serde_derive::expand(
         item.into(),

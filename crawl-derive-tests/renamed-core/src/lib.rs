@@ -1,6 +1,7 @@
 //! A spider crate that depends on crawl-core under another name, `my_crawl`: each macro is
-//! told so with `crate = my_crawl` (as serde's `#[serde(crate = "...")]`), and expands to
-//! paths under `my_crawl` (this crate has no `crawl_core` to fall back on).
+//! told so with `crate = my_crawl` (as serde's `#[serde(crate = "...")]`; on a derived item,
+//! `#[crawl(crate = my_crawl)]`), and expands to paths under `my_crawl` (this crate has no
+//! `crawl_core` to fall back on).
 
 use std::sync::Mutex;
 
@@ -9,6 +10,14 @@ use my_crawl::prelude::*;
 /// The reason the `spider_closed` handler received.
 pub static CLOSED_REASON: Mutex<String> = Mutex::new(String::new());
 
+/// A page's title, derived through the renamed crate.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[crawl(crate = my_crawl)]
+pub struct Title {
+    /// The `<title>` text.
+    pub title: String,
+}
+
 /// Yields each demo-site page's title, following the pagination.
 #[derive(Default)]
 pub struct Titles;
@@ -16,7 +25,9 @@ pub struct Titles;
 #[spider(name = "renamed_titles", crate = my_crawl)]
 impl Titles {
     async fn parse(&self, response: Response) {
-        yield_!(response.css("title::text").get().unwrap_or_default());
+        yield_!(Title {
+            title: response.css("title::text").get().unwrap_or_default(),
+        });
         if let Some(next) = response.css("li.next a::attr(href)").get() {
             yield_!(response.follow(next, Self::parse));
         }
@@ -30,8 +41,9 @@ impl Titles {
 
 /// Upper-cases every title.
 #[pipeline(order = 100, crate = my_crawl)]
-async fn shout(item: String) -> String {
-    item.to_uppercase()
+async fn shout(mut item: Title) -> Title {
+    item.title = item.title.to_uppercase();
+    item
 }
 
 /// Counts requests, a middleware fn named freely.

@@ -1,6 +1,8 @@
 //! A crawl of the demo site by a crate that names crawl-core `my_crawl`: the spider, its
-//! handler method, the pipeline, the middleware fn and the free handler all run.
+//! handler method, the derived item, the pipeline, the middleware fn and the free handler all
+//! run.
 
+use crawl_renamed_core::Title;
 use my_crawl::cli::{self, CliConfig};
 use my_crawl::demo_site::DemoSite;
 use serde_json::Value;
@@ -25,7 +27,7 @@ async fn every_macro_expands_against_the_renamed_crate() {
     let titles: Vec<String> = std::fs::read_to_string(&feed)
         .unwrap()
         .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
+        .map(|line| serde_json::from_str::<Title>(line).unwrap().title)
         .collect();
     assert!(titles.len() > 1, "pagination was followed: {titles:?}");
     assert!(
