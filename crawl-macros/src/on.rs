@@ -84,13 +84,26 @@ pub(crate) struct HandlerDef {
     typed_item: Option<Type>,
 }
 
-/// The signal named by `#[on(NAME)]`'s tokens.
+/// The signal named by `#[on(NAME)]`'s tokens (after [`split_args`] for a free fn; as
+/// written for a method of a `#[spider]` impl, whose `crate = path` is the spider's).
 pub(crate) fn parse_signal(
     tokens: TokenStream,
     errors: &mut Errors,
 ) -> Option<&'static SignalSpec> {
     let ident: Ident = match syn::parse2(tokens.clone()) {
         Ok(ident) => ident,
+        Err(_)
+            if tokens
+                .clone()
+                .into_iter()
+                .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) =>
+        {
+            errors.push(
+                tokens,
+                "a handler of a `#[spider]` impl takes only its signal, `#[on(spider_opened)]`; `crate = ...` goes on the `#[spider(...)]`",
+            );
+            return None;
+        }
         Err(_) => {
             errors.push(
                 tokens,
