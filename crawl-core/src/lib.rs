@@ -96,6 +96,14 @@ pub use stats::Stats;
 
 /// A spider: an impl block (or a free async fn) whose callbacks turn responses into items
 /// and requests; more in the guide's [first spider](crate::_guide::first_spider) chapter.
+/// Its callbacks are its `async fn`s that take the response; a sync method taking
+/// `&Response` is a helper the callbacks may call.
+///
+/// A crate that depends on crawl-core under another name tells the macros with
+/// `crate = path`, as serde's `#[serde(crate = "...")]`: `#[spider(name = "s", crate =
+/// my_crawl)]`, `#[pipeline(crate = my_crawl)]`, `#[middleware(crate = my_crawl)]`,
+/// `#[on(spider_closed, crate = my_crawl)]`, and `#[crawl(crate = my_crawl)]` beside
+/// `#[derive(Serialize)]`.
 ///
 /// ```no_run
 /// use crawl_core::prelude::*;
@@ -146,7 +154,8 @@ pub use crawl_macros::spider;
 pub use crawl_macros::pipeline;
 
 /// A downloader or spider middleware, with Scrapy's hooks; more in the guide's
-/// [middlewares](crate::_guide::middlewares) chapter.
+/// [middlewares](crate::_guide::middlewares) chapter. A middleware fn is named after its
+/// hook, or names it: `#[middleware(hook = process_request)] async fn add_header(..)`.
 ///
 /// ```
 /// use crawl_core::prelude::*;

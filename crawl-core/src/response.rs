@@ -89,11 +89,13 @@ impl Response {
         self.charge.as_ref()
     }
 
-    /// The body decoded as text, its charset found as browsers find it: a byte-order mark,
-    /// else the `Content-Type` header (unless it names UTF-16 over a body that is not), else a
-    /// `<meta charset>` in the page, else UTF-8 if the body is valid UTF-8, else chardetng's
-    /// guess (windows-1252 for most Western pages). Malformed bytes become U+FFFD; a UTF-8
-    /// body is borrowed, not copied.
+    /// The body decoded as text, its charset found as browsers find it, the first that
+    /// answers winning: a byte-order mark; the `Content-Type` header's `charset` (skipped when
+    /// it names UTF-16 over a body that is not UTF-16); a `<meta charset>` or `<meta
+    /// http-equiv="Content-Type">` in the first 4 KiB (one naming UTF-16 means UTF-8); UTF-8
+    /// if the body is valid UTF-8; else chardetng's guess, helped by the URL's top-level
+    /// domain (windows-1252 for most Western pages). Malformed bytes become U+FFFD; a valid
+    /// UTF-8 body without a byte-order mark is shared, not copied.
     pub fn text(&self) -> &str {
         self.text
             .get_or_init(|| charset::decode(&self.headers, &self.body, &self.url))

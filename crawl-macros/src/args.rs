@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
-use syn::{Expr, ExprArray, Ident, Lit, LitStr};
+use syn::{Expr, ExprArray, Ident, Lit, LitStr, Path};
 
 use crate::errors::{did_you_mean, list, Errors};
 
@@ -26,9 +26,18 @@ pub(crate) struct SpiderArgs {
     pub(crate) allowed_domains: Option<StrList>,
     pub(crate) args: Option<StrList>,
     pub(crate) settings: Option<(Ident, Vec<SettingArg>)>,
+    /// `crate = path`: the path to crawl-core, when it is renamed.
+    pub(crate) krate: Option<Path>,
 }
 
-const SPIDER_KEYS: &[&str] = &["name", "start_urls", "allowed_domains", "args", "settings"];
+const SPIDER_KEYS: &[&str] = &[
+    "name",
+    "start_urls",
+    "allowed_domains",
+    "args",
+    "settings",
+    "crate",
+];
 
 impl SpiderArgs {
     /// Parses the attribute's tokens, recording every problem in `errors`.
@@ -69,6 +78,11 @@ impl SpiderArgs {
                     _ => &mut self.args,
                 };
                 if slot.replace(StrList { items }).is_some() {
+                    duplicate(errors);
+                }
+            }
+            "crate" => {
+                if self.krate.replace(parse_crate_path(&meta)?).is_some() {
                     duplicate(errors);
                 }
             }
@@ -134,22 +148,47 @@ fn parse_str_list(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Resul
     Ok(items)
 }
 
-/// The arguments of `#[pipeline(...)]` and `#[middleware(...)]`: `order = N`, `name = "..."`.
+/// `crate = path` (or `crate = "path"`, as serde's `#[serde(crate = "...")]`): the path to
+/// crawl-core in a crate that renames it.
+pub(crate) fn parse_crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        value.parse::<LitStr>()?.parse()
+    } else {
+        value.parse()
+    }
+}
+
+/// The arguments of `#[pipeline(...)]` and `#[middleware(...)]`: `order = N`, `name = "..."`,
+/// `crate = path`, and for a middleware fn `hook = process_request`.
 #[derive(Default)]
 pub(crate) struct ComponentArgs {
     pub(crate) order: Option<syn::LitInt>,
     pub(crate) name: Option<LitStr>,
+    /// `hook = name`: the hook a middleware fn implements, when the fn is named otherwise.
+    pub(crate) hook: Option<Ident>,
+    /// `crate = path`: the path to crawl-core, when it is renamed.
+    pub(crate) krate: Option<Path>,
 }
 
-const COMPONENT_KEYS: &[&str] = &["order", "name"];
+/// The keys of `#[pipeline(...)]`.
+pub(crate) const PIPELINE_KEYS: &[&str] = &["order", "name", "crate"];
+/// The keys of `#[middleware(...)]`.
+pub(crate) const MIDDLEWARE_KEYS: &[&str] = &["order", "name", "hook", "crate"];
 
 impl ComponentArgs {
-    /// Parses the attribute's tokens, recording every problem in `errors`.
-    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    /// Parses the attribute's tokens, accepting `keys`, recording every problem in `errors`.
+    pub(crate) fn parse(tokens: TokenStream, keys: &[&str], errors: &mut Errors) -> Self {
         let mut parsed = ComponentArgs::default();
         let parser = syn::meta::parser(|meta| {
             let Some(key) = meta.path.get_ident().cloned() else {
-                return Err(meta.error("expected `order = N` or `name = \"...\"`"));
+                return Err(meta.error(format!("expected one of {}", list(keys.iter().copied()))));
+            };
+            let duplicate = |errors: &mut Errors| {
+                errors.push(
+                    &key,
+                    format!("duplicate `{key}` argument; expected each argument once"),
+                )
             };
             match key.to_string().as_str() {
                 "order" => {
@@ -158,28 +197,33 @@ impl ComponentArgs {
                         errors.push(&value, "`order` takes an integer such as `300`");
                     }
                     if parsed.order.replace(value).is_some() {
-                        errors.push(
-                            &key,
-                            "duplicate `order` argument; expected each argument once",
-                        );
+                        duplicate(errors);
                     }
                 }
                 "name" => {
                     let value: LitStr = meta.value()?.parse()?;
                     if parsed.name.replace(value).is_some() {
-                        errors.push(
-                            &key,
-                            "duplicate `name` argument; expected each argument once",
-                        );
+                        duplicate(errors);
+                    }
+                }
+                "hook" if keys.contains(&"hook") => {
+                    let value: Ident = meta.value()?.parse()?;
+                    if parsed.hook.replace(value).is_some() {
+                        duplicate(errors);
+                    }
+                }
+                "crate" => {
+                    if parsed.krate.replace(parse_crate_path(&meta)?).is_some() {
+                        duplicate(errors);
                     }
                 }
                 other => {
                     errors.push(
                         &key,
                         format!(
-                            "unknown argument `{other}`: expected {}{}",
-                            list(COMPONENT_KEYS.iter().copied()),
-                            did_you_mean(other, COMPONENT_KEYS.iter().copied())
+                            "unknown argument `{other}`: expected one of {}{}",
+                            list(keys.iter().copied()),
+                            did_you_mean(other, keys.iter().copied())
                         ),
                     );
                     let _: Expr = meta.value()?.parse()?;

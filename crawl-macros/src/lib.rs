@@ -1,5 +1,6 @@
 //! Procedural macros of crawl. Use them through `crawl_core` (`use crawl_core::prelude::*`),
-//! which re-exports them; they expand to paths under `::crawl_core::__private`.
+//! which re-exports them; they expand to paths under `::crawl_core::__private`, or under
+//! `path::__private` with a `crate = path` argument.
 
 #![deny(missing_docs)]
 
@@ -33,8 +34,9 @@ pub fn on(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Registers a downloader or spider middleware: a hook fn named after its hook
-/// (`async fn process_request(request: &mut Request)`), or an impl block of hooks with state:
-/// `#[middleware(order = 543)]`.
+/// (`async fn process_request(request: &mut Request)`) or naming it
+/// (`#[middleware(hook = process_request)] async fn add_header(..)`), or an impl block of hooks
+/// with state: `#[middleware(order = 543)]`.
 #[proc_macro_attribute]
 pub fn middleware(args: TokenStream, item: TokenStream) -> TokenStream {
     debug(middleware::expand(args.into(), item.into()))
@@ -53,14 +55,19 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// `#[spider(name = "quotes", start_urls = ["http://example.com/"], allowed_domains =
 /// ["example.com"], args = ["tag"], settings(concurrent_requests = 32))]`
+///
+/// In a crate that depends on crawl-core under another name, `crate = path` (as serde's
+/// `#[serde(crate = "...")]`) names it; `#[pipeline]`, `#[middleware]` and `#[on(signal, ..)]`
+/// take it too: `#[spider(name = "quotes", crate = my_crawl)]`.
 #[proc_macro_attribute]
 pub fn spider(args: TokenStream, item: TokenStream) -> TokenStream {
     debug(spider::expand(args.into(), item.into()))
 }
 
 /// `#[derive(Serialize)]` for a crate that depends on crawl-core alone: serde's derive, with
-/// every `#[serde(...)]` attribute, reached through crawl-core (the prelude exports it).
-#[proc_macro_derive(Serialize, attributes(serde))]
+/// every `#[serde(...)]` attribute, reached through crawl-core (the prelude exports it). In a
+/// crate that renames crawl-core, `#[crawl(crate = path)]` on the type names it.
+#[proc_macro_derive(Serialize, attributes(serde, crawl))]
 pub fn derive_serialize(item: TokenStream) -> TokenStream {
     debug(serde_derive::expand(
         item.into(),
@@ -70,7 +77,7 @@ pub fn derive_serialize(item: TokenStream) -> TokenStream {
 
 /// `#[derive(Deserialize)]` for a crate that depends on crawl-core alone, as
 /// `#[derive(Serialize)]`.
-#[proc_macro_derive(Deserialize, attributes(serde))]
+#[proc_macro_derive(Deserialize, attributes(serde, crawl))]
 pub fn derive_deserialize(item: TokenStream) -> TokenStream {
     debug(serde_derive::expand(
         item.into(),

@@ -1,8 +1,9 @@
 //! `#[on(signal)]`: async signal handlers, as free fns or as methods of a `#[spider]` impl.
+//! A free fn's attribute may name a renamed crawl-core: `#[on(spider_opened, crate = path)]`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote};
-use syn::{Ident, ItemFn, Signature, Type};
+use syn::{Ident, ItemFn, Path, Signature, Type};
 
 use crate::core_path;
 use crate::errors::{did_you_mean, list, Errors};
@@ -83,13 +84,26 @@ pub(crate) struct HandlerDef {
     typed_item: Option<Type>,
 }
 
-/// The signal named by `#[on(NAME)]`'s tokens.
+/// The signal named by `#[on(NAME)]`'s tokens (after [`split_args`] for a free fn; as
+/// written for a method of a `#[spider]` impl, whose `crate = path` is the spider's).
 pub(crate) fn parse_signal(
     tokens: TokenStream,
     errors: &mut Errors,
 ) -> Option<&'static SignalSpec> {
     let ident: Ident = match syn::parse2(tokens.clone()) {
         Ok(ident) => ident,
+        Err(_)
+            if tokens
+                .clone()
+                .into_iter()
+                .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) =>
+        {
+            errors.push(
+                tokens,
+                "a handler of a `#[spider]` impl takes only its signal, `#[on(spider_opened)]`; `crate = ...` goes on the `#[spider(...)]`",
+            );
+            return None;
+        }
         Err(_) => {
             errors.push(
                 tokens,
@@ -283,9 +297,33 @@ pub(crate) fn handler_impl(
     }
 }
 
+/// `signal` or `signal, crate = path`: the signal's tokens, and the path if given.
+fn split_args(args: TokenStream, errors: &mut Errors) -> (TokenStream, Option<Path>) {
+    let mut tokens = args.into_iter();
+    let signal: TokenStream = tokens
+        .by_ref()
+        .take_while(|token| !matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
+        .collect();
+    let mut krate = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("crate") && krate.is_none() {
+            krate = Some(crate::args::parse_crate_path(&meta)?);
+            Ok(())
+        } else {
+            Err(meta.error("expected `crate = path` (once) after the signal"))
+        }
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, tokens.collect()) {
+        errors.push_error(error);
+    }
+    (signal, krate)
+}
+
 /// Expands `#[on(signal)]` on a free async fn.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
+    let (args, krate) = split_args(args, &mut errors);
+    let _crate = core_path::use_crate(krate);
     let function: ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(_) => {

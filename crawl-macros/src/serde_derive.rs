@@ -23,10 +23,35 @@ pub(crate) enum Trait {
 
 /// The derive's output: the twin, serde's derive on it, and the forwarding impl.
 pub(crate) fn expand(input: TokenStream, which: Trait) -> TokenStream {
-    match syn::parse2::<DeriveInput>(input) {
-        Ok(input) => expand_input(&input, which),
+    let parsed = syn::parse2::<DeriveInput>(input)
+        .and_then(|input| crate_path(&input).map(|krate| (input, krate)));
+    match parsed {
+        Ok((input, krate)) => {
+            let _crate = crate::core_path::use_crate(krate);
+            expand_input(&input, which)
+        }
         Err(error) => error.into_compile_error(),
     }
+}
+
+/// The `#[crawl(crate = path)]` of a type in a crate that renames crawl-core.
+fn crate_path(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
+    let mut krate = None;
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("crawl"))
+    {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") && krate.is_none() {
+                krate = Some(crate::args::parse_crate_path(&meta)?);
+                Ok(())
+            } else {
+                Err(meta.error("expected `crate = path` (once): `#[crawl(crate = my_crawl)]`"))
+            }
+        })?;
+    }
+    Ok(krate)
 }
 
 fn expand_input(input: &DeriveInput, which: Trait) -> TokenStream {

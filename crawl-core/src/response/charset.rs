@@ -1,9 +1,10 @@
-//! Charset detection, as browsers do it (the WHATWG encoding sniffing steps): a byte-order
-//! mark, the `Content-Type` header, a `<meta>` tag, then the bytes themselves: UTF-8 when they
-//! are valid UTF-8, else what chardetng (Firefox's detector) guesses, windows-1252 for most
-//! Western pages. A header naming UTF-16 over a body that is not UTF-16 (an ASCII page, say)
-//! is not believed: decoding ASCII as UTF-16 would turn the page into CJK text and lose
-//! every link, so the header is logged and the body detected instead (issue 9).
+//! Charset detection, as browsers do it (the WHATWG encoding sniffing steps), the first that
+//! answers wins: a byte-order mark, the `Content-Type` header, a `<meta>` tag in the first
+//! 4 KiB, then the bytes themselves: UTF-8 when they are valid UTF-8, else what chardetng
+//! (Firefox's detector) guesses, windows-1252 for most Western pages. A header naming UTF-16
+//! over a body that is not UTF-16 (an ASCII page, say) is not believed: decoding ASCII as
+//! UTF-16 would turn the page into CJK text and lose every link, so the header is logged and
+//! skipped, and the `<meta>` tag or the bytes decide (issue 9).
 
 use bytes::Bytes;
 use bytestring::ByteString;
@@ -36,26 +37,8 @@ pub(super) fn detect(headers: &HeaderMap, body: &[u8], url: &Url) -> &'static En
     if let Some((encoding, _)) = Encoding::for_bom(body) {
         return encoding;
     }
-    let label = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(charset_param);
-    if let Some(encoding) = label
-        .as_deref()
-        .and_then(|l| Encoding::for_label(l.as_bytes()))
-    {
-        if !is_utf16(encoding) || looks_utf16(body) {
-            return encoding;
-        }
-        let guess = sniff(body, url);
-        tracing::warn!(
-            url = %url,
-            "The Content-Type header says charset={} but the body is not UTF-16; \
-             decoding it as {}",
-            label.as_deref().unwrap_or_default(),
-            guess.name()
-        );
-        return guess;
+    if let Some(encoding) = header_charset(headers, body, url) {
+        return encoding;
     }
     match meta_charset(&body[..body.len().min(META_SCAN_BYTES)]) {
         // A `<meta>` read as ASCII cannot truly name UTF-16 (WHATWG): the page is UTF-8.
@@ -64,6 +47,25 @@ pub(super) fn detect(headers: &HeaderMap, body: &[u8], url: &Url) -> &'static En
         Some(encoding) => encoding,
         None => sniff(body, url),
     }
+}
+
+/// The encoding the `Content-Type` header names, unless it names UTF-16 over a body that is
+/// not UTF-16 (then it is logged and skipped).
+fn header_charset(headers: &HeaderMap, body: &[u8], url: &Url) -> Option<&'static Encoding> {
+    let label = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(charset_param)?;
+    let encoding = Encoding::for_label(label.as_bytes())?;
+    if is_utf16(encoding) && !looks_utf16(body) {
+        tracing::warn!(
+            url = %url,
+            "The Content-Type header says charset={label} but the body is not UTF-16; \
+             ignoring the header"
+        );
+        return None;
+    }
+    Some(encoding)
 }
 
 fn is_utf16(encoding: &'static Encoding) -> bool {
@@ -198,6 +200,17 @@ mod tests {
             .collect();
         let (text, _) = decoded(&headers("text/html; charset=utf-16le"), &utf16);
         assert_eq!(text, "<a href=\"/x\">é</a>");
+    }
+
+    #[test]
+    fn a_utf16_header_on_an_ascii_body_gives_way_to_the_meta_tag() {
+        // The bytes alone read as windows-1252 ("café élève"); the page says windows-1251.
+        let page = b"<meta charset=\"windows-1251\"><p>caf\xe9 \xe9l\xe8ve</p>";
+        let (text, _) = decoded(&headers("text/html; charset=utf-16"), page);
+        assert_eq!(
+            text,
+            "<meta charset=\"windows-1251\"><p>caf\u{439} \u{439}l\u{438}ve</p>"
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! `#[middleware]`: downloader or spider middleware hooks as annotated async fns. The free
-//! form is one hook named by the fn; the impl form holds state and several hooks.
+//! form is one hook, named by the fn or by `hook = name`; the impl form holds state and
+//! several hooks, each method named after its hook.
 
 mod expand;
 mod hooks;
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{ImplItem, ItemFn, ItemImpl, Signature, Type};
+use syn::{Ident, ImplItem, ItemFn, ItemImpl, Signature, Type};
 
-use crate::args::ComponentArgs;
+use crate::args::{ComponentArgs, MIDDLEWARE_KEYS};
 use crate::errors::{did_you_mean, list, Errors};
 use crate::generator;
 pub(crate) use hooks::{Hook, Kind, HOOKS};
@@ -36,9 +37,12 @@ pub(crate) struct MiddlewareDef {
 /// Expands `#[middleware(args)]` on a free fn or an impl block.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let args = ComponentArgs::parse(args, &mut errors);
+    let args = ComponentArgs::parse(args, MIDDLEWARE_KEYS, &mut errors);
+    let _crate = crate::core_path::use_crate(args.krate.clone());
     if let Ok(mut function) = syn::parse2::<ItemFn>(item.clone()) {
-        let hook = check_hook(&function.sig, &function.block, false, &mut errors);
+        let hook = free_fn_hook(&function.sig, args.hook.as_ref(), &mut errors).and_then(|hook| {
+            hooks::check(hook, &function.sig, &function.block, false, &mut errors)
+        });
         if let (true, Some(hook)) = (errors.is_empty(), hook) {
             if hook.generator {
                 generator::to_yield_exprs(&mut function.block);
@@ -68,14 +72,20 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         )
         .into_compile_error();
     };
+    if let Some(hook) = &args.hook {
+        errors.push(
+            hook,
+            "`hook = ...` names the hook of a middleware fn; in an impl block each method is named after its hook",
+        );
+    }
     let mut hooks = Vec::new();
     for impl_item in &mut block.items {
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
         let name = method.sig.ident.to_string();
-        if HOOKS.iter().any(|h| h.name == name) {
-            if let Some(hook) = check_hook(&method.sig, &method.block, true, &mut errors) {
+        if let Some(hook) = HOOKS.iter().find(|h| h.name == name) {
+            if let Some(hook) = hooks::check(hook, &method.sig, &method.block, true, &mut errors) {
                 if hook.generator && errors.is_empty() {
                     generator::to_yield_exprs(&mut method.block);
                     generator::into_stream_fn(&mut method.sig, &mut method.block);
@@ -140,24 +150,34 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Checks one hook's signature against its table entry.
-fn check_hook(
+/// The hook a middleware fn implements: the one `hook = name` names, else the fn's name.
+fn free_fn_hook(
     sig: &Signature,
-    block: &syn::Block,
-    method: bool,
+    named: Option<&Ident>,
     errors: &mut Errors,
-) -> Option<HookDef> {
-    let name = sig.ident.to_string();
-    let Some(hook) = HOOKS.iter().find(|h| h.name == name) else {
-        errors.push(
+) -> Option<&'static Hook> {
+    let hook_names = || HOOKS.iter().map(|h| h.name);
+    let (ident, how) = match named {
+        Some(ident) => (ident, "`hook = ...` names one of".to_owned()),
+        None => (
             &sig.ident,
             format!(
-                "unknown middleware hook `{name}`: a `#[middleware]` fn is named after its hook, one of {}{}",
-                list(HOOKS.iter().map(|h| h.name)),
-                did_you_mean(&name, HOOKS.iter().map(|h| h.name))
+                "a `#[middleware]` fn is named after its hook, or names it with `#[middleware(hook = {})]`; the hooks are",
+                hook_names().next().unwrap_or_default()
+            ),
+        ),
+    };
+    let name = ident.to_string();
+    let found = HOOKS.iter().find(|h| h.name == name);
+    if found.is_none() {
+        errors.push(
+            ident,
+            format!(
+                "unknown middleware hook `{name}`: {how} {}{}",
+                list(hook_names()),
+                did_you_mean(&name, hook_names())
             ),
         );
-        return None;
-    };
-    hooks::check(hook, sig, block, method, errors)
+    }
+    found
 }

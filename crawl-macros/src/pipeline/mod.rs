@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ImplItem, ImplItemFn, ItemFn, ItemImpl, Signature, Type};
 
-use crate::args::ComponentArgs;
+use crate::args::{ComponentArgs, PIPELINE_KEYS};
 use crate::errors::{did_you_mean, list, Errors};
 use crate::signature::{self, Shape};
 
@@ -39,7 +39,8 @@ pub(crate) struct PipelineDef {
 /// Expands `#[pipeline(args)]` on a free fn or an impl block.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let args = ComponentArgs::parse(args, &mut errors);
+    let args = ComponentArgs::parse(args, PIPELINE_KEYS, &mut errors);
+    let _crate = crate::core_path::use_crate(args.krate.clone());
     if let Ok(function) = syn::parse2::<ItemFn>(item.clone()) {
         let def = free_fn(&function, &args, &mut errors);
         return match (errors.finish(), def) {

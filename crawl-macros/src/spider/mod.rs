@@ -34,6 +34,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         },
     };
     let args = SpiderArgs::parse(args, &mut errors);
+    let _crate = crate::core_path::use_crate(args.krate.clone());
     let mut spider = parse::SpiderDef::new(item, args, free_fn_name);
     validate::validate(&spider, &mut errors);
     let handlers = expand::rewrite_bodies(&mut spider, &mut errors);

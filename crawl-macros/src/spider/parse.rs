@@ -48,11 +48,14 @@ fn on_attribute(method: &ImplItemFn) -> Option<proc_macro2::TokenStream> {
     })
 }
 
-/// Whether a method takes a `Response` (by value or by reference): it is meant as a callback.
-pub(crate) fn mentions_response(method: &ImplItemFn) -> bool {
-    signature::typed_args(&method.sig).iter().any(|arg| {
+/// Whether a method is meant as a callback by its signature: an `async fn` taking a
+/// `Response` (by value or by reference, so that a wrong form is reported as such), or `parse`,
+/// which receives the start URLs' responses. A sync method taking `&Response` is a helper.
+fn looks_like_callback(method: &ImplItemFn) -> bool {
+    let takes_response = signature::typed_args(&method.sig).iter().any(|arg| {
         signature::is_named(&arg.ty, "Response") || signature::is_ref_to(&arg.ty, "Response")
-    })
+    });
+    takes_response && (method.sig.asyncness.is_some() || method.sig.ident == "parse")
 }
 
 fn takes_crawler(method: &ImplItemFn) -> bool {
@@ -110,7 +113,7 @@ impl SpiderDef {
                     Some(_) => duplicate_start = Some(method.sig.ident.clone()),
                 }
             } else if free_fn.is_some()
-                || mentions_response(method)
+                || looks_like_callback(method)
                 || referenced.contains(&method.sig.ident)
             {
                 callbacks.push(def(index, method));
