@@ -52,10 +52,14 @@ fn on_attribute(method: &ImplItemFn) -> Option<proc_macro2::TokenStream> {
 /// `Response` (by value or by reference, so that a wrong form is reported as such), or `parse`,
 /// which receives the start URLs' responses. A sync method taking `&Response` is a helper.
 fn looks_like_callback(method: &ImplItemFn) -> bool {
-    let takes_response = signature::typed_args(&method.sig).iter().any(|arg| {
+    mentions_response(method) && (method.sig.asyncness.is_some() || method.sig.ident == "parse")
+}
+
+/// Whether a method takes a `Response`, by value or by reference.
+fn mentions_response(method: &ImplItemFn) -> bool {
+    signature::typed_args(&method.sig).iter().any(|arg| {
         signature::is_named(&arg.ty, "Response") || signature::is_ref_to(&arg.ty, "Response")
-    });
-    takes_response && (method.sig.asyncness.is_some() || method.sig.ident == "parse")
+    })
 }
 
 fn takes_crawler(method: &ImplItemFn) -> bool {
