@@ -31,7 +31,7 @@ use std::sync::Arc;
 use regex::Regex;
 use url::Url;
 
-use crate::selector::Query;
+use crate::selector::{Query, XPath};
 use crate::Response;
 
 mod filters;
@@ -69,6 +69,7 @@ pub struct LinkExtractor {
     deny_domains: Vec<String>,
     deny_extensions: HashSet<String>,
     restrict_css: Vec<Query>,
+    restrict_xpaths: Vec<XPath>,
     restrict_text: Vec<Regex>,
     elements: Query,
     attrs: Vec<String>,
@@ -85,6 +86,7 @@ impl fmt::Debug for LinkExtractor {
             .field("allow_domains", &self.allow_domains)
             .field("deny_domains", &self.deny_domains)
             .field("restrict_css", &self.restrict_css)
+            .field("restrict_xpaths", &self.restrict_xpaths)
             .field("elements", &self.elements)
             .field("attrs", &self.attrs)
             .field("canonicalize", &self.canonicalize)
@@ -113,6 +115,7 @@ impl LinkExtractor {
             deny_domains: Vec::new(),
             deny_extensions: None,
             restrict_css: Vec::new(),
+            restrict_xpaths: Vec::new(),
             restrict_text: Vec::new(),
             tags: vec!["a".into(), "area".into()],
             attrs: vec!["href".into()],
@@ -129,12 +132,18 @@ impl LinkExtractor {
             .get()
             .and_then(|href| response.url.join(href.trim()).ok())
             .unwrap_or_else(|| response.url.clone());
-        let regions = if self.restrict_css.is_empty() {
+        let regions = if self.restrict_css.is_empty() && self.restrict_xpaths.is_empty() {
             vec![response.css_query(&self.elements)]
         } else {
-            self.restrict_css
+            // Regions are searched in document order, each link taken once (by `unique`, or
+            // by being in one region only when regions do not nest).
+            let by_css = self.restrict_css.iter().flat_map(|q| response.css_query(q));
+            let by_xpath = self
+                .restrict_xpaths
                 .iter()
-                .flat_map(|q| response.css_query(q))
+                .flat_map(|xpath| response.xpath_query(xpath));
+            by_css
+                .chain(by_xpath)
                 .map(|region| region.css_query(&self.elements))
                 .collect()
         };
@@ -232,6 +241,7 @@ pub struct LinkExtractorBuilder {
     deny_domains: Vec<String>,
     deny_extensions: Option<Vec<String>>,
     restrict_css: Vec<String>,
+    restrict_xpaths: Vec<String>,
     restrict_text: Vec<Pattern>,
     tags: Vec<String>,
     attrs: Vec<String>,
@@ -306,6 +316,13 @@ impl LinkExtractorBuilder {
         self
     }
 
+    /// Looks for links only inside the elements this XPath 1.0 expression selects (Scrapy's
+    /// `restrict_xpaths`); each call adds a region, as does each `restrict_css`.
+    pub fn restrict_xpaths(mut self, xpath: &str) -> Self {
+        self.restrict_xpaths.push(xpath.to_owned());
+        self
+    }
+
     /// Extracts only links whose text this regular expression matches.
     pub fn restrict_text(mut self, pattern: &str) -> Self {
         self.restrict_text.push(Pattern::Text(pattern.to_owned()));
@@ -360,6 +377,11 @@ impl LinkExtractorBuilder {
                 .collect(),
             None => IGNORED_EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
         };
+        let restrict_xpaths = self
+            .restrict_xpaths
+            .iter()
+            .map(|xpath| XPath::new(xpath))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(LinkExtractor {
             allow: compile(&self.allow)?,
             deny: compile(&self.deny)?,
@@ -367,6 +389,7 @@ impl LinkExtractorBuilder {
             deny_domains: self.deny_domains,
             deny_extensions,
             restrict_css,
+            restrict_xpaths,
             restrict_text: compile(&self.restrict_text)?,
             elements,
             attrs: self.attrs,

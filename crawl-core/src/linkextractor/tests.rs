@@ -87,6 +87,25 @@ fn allow_deny_and_domains_filter_urls() {
 }
 
 #[test]
+fn restrict_xpaths_choose_regions_like_restrict_css() {
+    let css = LinkExtractor::builder()
+        .restrict_css("#nav")
+        .build()
+        .unwrap();
+    let xpath = LinkExtractor::builder()
+        .restrict_xpaths("//*[@id='nav']")
+        .build()
+        .unwrap();
+    assert_eq!(urls(&xpath, PAGE), urls(&css, PAGE));
+    assert!(!urls(&xpath, PAGE).is_empty());
+    let error = LinkExtractor::builder()
+        .restrict_xpaths("//nav[")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("xpath"), "{error}");
+}
+
+#[test]
 fn restrict_css_tags_attrs_and_extensions_choose_where_links_come_from() {
     let nav = LinkExtractor::builder()
         .restrict_css("#nav")

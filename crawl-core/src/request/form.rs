@@ -146,8 +146,8 @@ impl FormFromResponse<'_> {
         self
     }
 
-    /// Submits the form an XPath picks. crawl has no XPath engine yet, so `build` returns an
-    /// error naming `formcss` as the way to go.
+    /// Submits the form an XPath 1.0 expression picks: the first node it selects, or the
+    /// nearest form around it (Scrapy's `formxpath`). `formcss`, when given too, wins.
     pub fn formxpath(mut self, xpath: &str) -> Self {
         self.formxpath = Some(xpath.to_owned());
         self
@@ -212,9 +212,28 @@ impl FormFromResponse<'_> {
     /// Fails if the page has no form, the chosen one is missing, or `clickdata` matches no
     /// submit control or several.
     pub fn build(self) -> Result<Request, crate::Error> {
-        let html = Html::parse_document(self.response.text());
-        let form = self.pick(&html)?;
-        let base = base_url(&html, &self.response.url);
+        let document = self.response.document();
+        let by_xpath = match &self.formxpath {
+            Some(xpath) => {
+                let found = document.try_xpath(xpath).map_err(|error| {
+                    crate::Error::Form(format!("invalid formxpath `{xpath}`: {error}"))
+                })?;
+                Some(found.iter().find_map(|selection| selection.node_id()))
+            }
+            None => None,
+        };
+        document.with_html(|html| self.build_in(html, by_xpath))
+    }
+
+    /// [`FormFromResponse::build`] on the page's tree; `by_xpath` is the first node the
+    /// `formxpath` selected (`Some(None)`: none).
+    fn build_in(
+        &self,
+        html: &Html,
+        by_xpath: Option<Option<ego_tree::NodeId>>,
+    ) -> Result<Request, crate::Error> {
+        let form = self.pick(html, by_xpath)?;
+        let base = base_url(html, &self.response.url);
         let url = match form.attr("action") {
             Some(action) => {
                 base.join(action.trim())
@@ -232,7 +251,7 @@ impl FormFromResponse<'_> {
             }
         });
         let fields = self.fields(&form)?;
-        let request = Request::new(url).with_callback(self.callback);
+        let request = Request::new(url).with_callback(self.callback.clone());
         Ok(encode(request, method, &fields))
     }
 
@@ -263,7 +282,11 @@ impl FormFromResponse<'_> {
 
     /// Scrapy's choice: by name, else by id (either falls through when missing), else by
     /// CSS (which must match; it wins over an XPath), else by number.
-    fn pick<'h>(&self, html: &'h Html) -> Result<ElementRef<'h>, crate::Error> {
+    fn pick<'h>(
+        &self,
+        html: &'h Html,
+        by_xpath: Option<Option<ego_tree::NodeId>>,
+    ) -> Result<ElementRef<'h>, crate::Error> {
         let all_forms = Selector::parse("form").map_err(|e| crate::Error::Form(e.to_string()))?;
         let forms: Vec<ElementRef<'h>> = html.select(&all_forms).collect();
         if forms.is_empty() {
@@ -293,10 +316,16 @@ impl FormFromResponse<'_> {
                 ))
             });
         }
-        if let Some(xpath) = &self.formxpath {
-            return Err(crate::Error::Form(format!(
-                "formxpath `{xpath}`: crawl has no XPath engine yet; pick the form with `formcss`, `formname`, `formid` or `formnumber`"
-            )));
+        if let (Some(xpath), Some(node)) = (&self.formxpath, by_xpath) {
+            let found = node
+                .and_then(|id| html.tree.get(id))
+                .and_then(ElementRef::wrap);
+            return found.and_then(enclosing_form).ok_or_else(|| {
+                crate::Error::Form(format!(
+                    "no <form> element found with formxpath `{xpath}` in {:?}",
+                    self.response
+                ))
+            });
         }
         forms.get(self.formnumber).copied().ok_or_else(|| {
             crate::Error::Form(format!(

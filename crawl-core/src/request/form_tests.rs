@@ -89,13 +89,29 @@ fn formname_formid_formcss_and_formnumber_pick_the_form() {
 }
 
 #[test]
-fn formxpath_says_to_use_formcss_until_xpath_lands() {
+fn formxpath_picks_the_form_around_the_first_node_it_selects() {
     let response = page("http://h/", FORMS);
+    // A node inside the form picks the form around it, as in Scrapy.
+    let request = FormRequest::from_response(&response)
+        .formxpath("//div[@class='inner']/input")
+        .build()
+        .unwrap();
+    assert_eq!(request.url.as_str(), "http://h/app/login");
+    assert!(body(&request).contains("csrf=tok"), "{}", body(&request));
+
     let error = FormRequest::from_response(&response)
-        .formxpath("//form[@id='login']")
+        .formxpath("//table")
         .build()
         .unwrap_err();
-    assert!(error.to_string().contains("formcss"), "{error}");
+    assert!(
+        error.to_string().contains("no <form> element found with formxpath `//table`"),
+        "{error}"
+    );
+    let error = FormRequest::from_response(&response)
+        .formxpath("//form[")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().starts_with("invalid formxpath"), "{error}");
     assert_eq!(error.kind(), "Form");
 }
 

@@ -91,6 +91,14 @@ impl Selection {
         Selection(Item::Element(doc, id))
     }
 
+    /// The node of an element selection (`None` for a value).
+    pub(crate) fn node_id(&self) -> Option<NodeId> {
+        match &self.0 {
+            Item::Element(_, id) => Some(*id),
+            Item::Value(_) => None,
+        }
+    }
+
     /// A text or attribute value, or a number, boolean or string result.
     pub(super) fn value(value: String) -> Selection {
         Selection(Item::Value(value))

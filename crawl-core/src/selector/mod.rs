@@ -271,6 +271,12 @@ impl Document {
         *self.in_order.get_or_init(|| eval::stored_in_order(html))
     }
 
+    /// Runs `f` on the parsed tree (for code in this crate that walks it with scraper's own
+    /// API, e.g. `FormRequest::from_response`).
+    pub(crate) fn with_html<R>(&self, f: impl FnOnce(&Html) -> R) -> R {
+        f(&self.lock())
+    }
+
     /// Locks the document; a panic in another holder does not make it unusable, since
     /// nothing here leaves the tree half-changed.
     fn lock(&self) -> MutexGuard<'_, Html> {
