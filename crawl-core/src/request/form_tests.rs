@@ -96,7 +96,7 @@ fn formxpath_picks_the_form_around_the_first_node_it_selects() {
         .formxpath("//div[@class='inner']/input")
         .build()
         .unwrap();
-    assert_eq!(request.url.as_str(), "http://h/app/login");
+    assert_eq!(request.url.as_str(), "http://h/app/login#top");
     assert!(body(&request).contains("csrf=tok"), "{}", body(&request));
 
     let error = FormRequest::from_response(&response)
@@ -104,14 +104,19 @@ fn formxpath_picks_the_form_around_the_first_node_it_selects() {
         .build()
         .unwrap_err();
     assert!(
-        error.to_string().contains("no <form> element found with formxpath `//table`"),
+        error
+            .to_string()
+            .contains("no <form> element found with formxpath `//table`"),
         "{error}"
     );
     let error = FormRequest::from_response(&response)
         .formxpath("//form[")
         .build()
         .unwrap_err();
-    assert!(error.to_string().starts_with("invalid formxpath"), "{error}");
+    assert!(
+        error.to_string().starts_with("invalid formxpath"),
+        "{error}"
+    );
     assert_eq!(error.kind(), "Form");
 }
 
