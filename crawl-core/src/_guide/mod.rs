@@ -10,22 +10,26 @@
 //! ## Chapters
 //!
 //! 1. [`first_spider`]: a spider, its callbacks, running it.
-//! 2. [`selectors`]: CSS queries with Scrapy's (parsel's) semantics, and XPath.
-//! 3. [`items_and_pipelines`]: item types, pipelines, dropping items.
-//! 4. [`middlewares`]: downloader and spider middlewares.
-//! 5. [`settings`]: where settings come from, and the reference of every setting.
-//! 6. [`feeds`]: writing items to JSON, JSON lines, CSV and XML.
-//! 7. [`signals`]: async handlers for the steps of a crawl.
-//! 8. [`command_line`]: the `main` crawl generates, its subcommands and flags.
-//! 9. [`long_crawls`]: long crawls and many workers: what exists, what is planned.
-//! 10. [`deploying`]: stopping, exit codes, logs.
-//! 11. [`coming_from_scrapy`]: every Scrapy concept and its crawl counterpart.
+//! 2. [`selectors`]: CSS and XPath queries with Scrapy's (parsel's) semantics, XML documents.
+//! 3. [`toolkit`]: following links, forms, JSON APIs, link extractors, rules and sitemaps.
+//! 4. [`items_and_pipelines`]: item types, pipelines, dropping items.
+//! 5. [`middlewares`]: downloader and spider middlewares.
+//! 6. [`settings`]: where settings come from, and the reference of every setting.
+//! 7. [`feeds`]: writing items to JSON, JSON lines, CSV and XML.
+//! 8. [`signals`]: async handlers for the steps of a crawl.
+//! 9. [`command_line`]: the `main` crawl generates, its subcommands and flags.
+//! 10. [`long_crawls`]: long crawls and many workers: what exists, what is planned.
+//! 11. [`deploying`]: stopping, exit codes, logs.
+//! 12. [`coming_from_scrapy`]: every Scrapy concept and its crawl counterpart.
 
 #[doc = include_str!("first_spider.md")]
 pub mod first_spider {}
 
 #[doc = include_str!("selectors.md")]
 pub mod selectors {}
+
+#[doc = include_str!("toolkit.md")]
+pub mod toolkit {}
 
 #[doc = include_str!("items_and_pipelines.md")]
 pub mod items_and_pipelines {}
