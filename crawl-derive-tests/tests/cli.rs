@@ -95,6 +95,15 @@ async fn unknown_spider_argument_and_setting_are_clear_errors() {
         err,
         "invalid value `later` for setting `DOWNLOAD_DELAY`: expected a number"
     );
+    let err = run(&["crawl", "by_tag", "-s", "SCHEDULER_MEMORY_QUEUE=fifi"])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "invalid value `fifi` for setting `SCHEDULER_MEMORY_QUEUE`: expected `lifo` or `fifo` \
+         (or Scrapy's LifoMemoryQueue or FifoMemoryQueue)"
+    );
     let err = run(&["crawl", "by_tag", "-o", "items.txt"])
         .await
         .unwrap_err()

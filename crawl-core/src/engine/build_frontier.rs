@@ -28,14 +28,7 @@ pub(super) fn build(
     feeds: &mut [FeedSpec],
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<Built, Error> {
-    let order = match settings
-        .scheduler_memory_queue
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "fifo" | "scrapy.squeues.fifomemoryqueue" => QueueOrder::Fifo,
-        _ => QueueOrder::Lifo,
-    };
+    let order = QueueOrder::from_setting(&settings.scheduler_memory_queue)?;
     let config = FrontierConfig {
         order,
         dedup: settings.dupefilter_enabled,

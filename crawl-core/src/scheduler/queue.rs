@@ -14,6 +14,29 @@ pub enum QueueOrder {
     Fifo,
 }
 
+impl QueueOrder {
+    /// The order `SCHEDULER_MEMORY_QUEUE` names: `lifo` or `fifo`, or Scrapy's class paths
+    /// for them; anything else is an error rather than a silent fallback.
+    ///
+    /// ```
+    /// use crawl_core::scheduler::QueueOrder;
+    ///
+    /// assert_eq!(QueueOrder::from_setting("FIFO").unwrap(), QueueOrder::Fifo);
+    /// assert!(QueueOrder::from_setting("fifi").is_err());
+    /// ```
+    pub fn from_setting(value: &str) -> Result<QueueOrder, crate::Error> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "lifo" | "scrapy.squeues.lifomemoryqueue" => Ok(QueueOrder::Lifo),
+            "fifo" | "scrapy.squeues.fifomemoryqueue" => Ok(QueueOrder::Fifo),
+            _ => Err(crate::Error::InvalidSetting {
+                name: "SCHEDULER_MEMORY_QUEUE".into(),
+                value: value.into(),
+                expected: "`lifo` or `fifo` (or Scrapy's LifoMemoryQueue or FifoMemoryQueue)",
+            }),
+        }
+    }
+}
+
 /// Pending requests by priority: the highest priority pops first.
 pub struct PriorityQueue {
     order: QueueOrder,
