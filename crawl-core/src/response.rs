@@ -167,13 +167,11 @@ impl Response {
                  ({} tags, text runs and comments) was dropped",
                 parsed.over_budget
             );
-            if let Some(stats) = &limits.stats {
-                stats.inc("download_maxmemory/truncated_documents");
-                stats.inc_by(
-                    "download_maxmemory/dropped_tokens",
-                    parsed.over_budget as i64,
-                );
-            }
+            limits.count_cut(
+                "download_maxmemory/truncated_documents",
+                "download_maxmemory/dropped_tokens",
+                parsed.over_budget,
+            );
         }
         if parsed.cut > 0 {
             tracing::warn!(
@@ -182,10 +180,11 @@ impl Response {
                 "{self:?}: dropped {} start tags nested deeper than HTML_MAXDEPTH ({max_depth})",
                 parsed.cut
             );
-            if let Some(stats) = &limits.stats {
-                stats.inc("html_maxdepth/response_count");
-                stats.inc_by("html_maxdepth/dropped_tags", parsed.cut as i64);
-            }
+            limits.count_cut(
+                "html_maxdepth/response_count",
+                "html_maxdepth/dropped_tags",
+                parsed.cut,
+            );
         }
         parsed.document
     }

@@ -264,11 +264,6 @@ impl RedisFrontier {
         request: &Request,
         after: Duration,
     ) -> Result<bool, ClusterError> {
-        let not_before = if after.is_zero() {
-            0
-        } else {
-            self.server_ms().await? + after.as_millis() as u64
-        };
         let kept: u64 = self
             .scripts
             .nack
@@ -276,7 +271,7 @@ impl RedisFrontier {
             .arg(self.keys.prefix())
             .arg(worker)
             .arg(id)
-            .arg(not_before)
+            .arg(after.as_millis() as u64)
             .arg(serde_json::to_string(request).expect("requests serialize"))
             .invoke_async(&mut self.connection.clone())
             .await
@@ -359,15 +354,6 @@ impl RedisFrontier {
             keys.push(key.map_err(|error| self.error(error))?);
         }
         Ok(keys)
-    }
-
-    /// The Redis server's clock, in ms since the Unix epoch.
-    async fn server_ms(&self) -> Result<u64, ClusterError> {
-        let (secs, micros): (u64, u64) = redis::cmd("TIME")
-            .query_async(&mut self.connection.clone())
-            .await
-            .map_err(|error| self.error(error))?;
-        Ok(secs * 1000 + micros / 1000)
     }
 
     /// Bytes Redis uses for this crawl's seen set (`MEMORY USAGE` of every bucket).

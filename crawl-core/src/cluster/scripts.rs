@@ -160,14 +160,15 @@ end
 return done
 "#;
 
-/// `ARGV`: prefix, worker, id, not-before ms, request JSON. The lease ends without a
-/// result: the (possibly updated) request is pending again, ready at `not-before`. Returns
-/// 1, or 0 when the lease was no longer this worker's.
+/// `ARGV`: prefix, worker, id, backoff ms, request JSON. The lease ends without a result:
+/// the (possibly updated) request is pending again, ready once the backoff has passed on the
+/// server's clock. Returns 1, or 0 when the lease was no longer this worker's.
 const NACK: &str = r#"
 local worker, id = ARGV[2], ARGV[3]
 if not owned(id, worker) then return 0 end
 redis.call('HSET', p .. ':req', id, ARGV[5])
-release(id, tonumber(ARGV[4]), now_ms())
+local now = now_ms()
+release(id, now + tonumber(ARGV[4]), now)
 return 1
 "#;
 

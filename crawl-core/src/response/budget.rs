@@ -49,6 +49,15 @@ impl ResponseLimits {
         &UNLIMITED
     }
 
+    /// Counts one response whose parse a limit cut, and the `dropped` parts, in the crawl's
+    /// stats (none outside a crawl).
+    pub fn count_cut(&self, responses: &'static str, parts: &'static str, dropped: u64) {
+        if let Some(stats) = &self.stats {
+            stats.inc(responses);
+            stats.inc_by(parts, dropped as i64);
+        }
+    }
+
     /// An empty charge against this budget.
     pub fn charge(self: &Arc<Self>) -> BodyCharge {
         BodyCharge {
