@@ -10,6 +10,7 @@
 //! | `P:q:<host>` | sorted set | ready request ids of one host, by `-priority` then id (FIFO) |
 //! | `P:hosts` | sorted set | hosts with ready requests, by the time (ms) they may be fetched next |
 //! | `P:next` | hash | host -> the earliest time (ms) of its next fetch (`DOWNLOAD_DELAY`) |
+//! | `P:delay` | hash | host -> its own delay (ms) when it differs from `DOWNLOAD_DELAY` (robots.txt `Crawl-delay`, AutoThrottle) |
 //! | `P:inflight` | hash | host -> leases out now (`CONCURRENT_REQUESTS_PER_DOMAIN`) |
 //! | `P:delayed` | sorted set | request ids waiting for a retry backoff, by ready time (ms) |
 //! | `P:leases` | sorted set | leased request ids, by lease deadline (ms) |
@@ -17,9 +18,9 @@
 //! | `P:seen:<bucket>` | set | fingerprints seen (integers: Redis stores them as an intset) |
 //! | `P:seq` | string | the last request id given |
 //! | `P:stats` | hash | the crawl's stats, every worker's counts added up |
-//! | `P:start` | string | the worker reading the start requests, with a lease (`PX`) |
-//! | `P:start_pos` | string | how many start requests were pushed so far |
-//! | `P:start_done` | string | set once the start requests are exhausted |
+//! | `P:start` | set | fingerprints of the start requests that skip the filter (`dont_filter`): every worker reads the start requests, each runs once |
+//! | `P:feeds:<worker>` | hash | feed path -> its length committed with the worker's acks |
+//! | `P:workers` | sorted set | workers of the crawl, by their last heartbeat (ms) |
 //!
 //! Ids are 16 hex digits, so they sort in the order they were given. Times are the Redis
 //! server's (`TIME`), so workers on machines with different clocks agree.

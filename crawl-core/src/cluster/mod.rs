@@ -26,19 +26,23 @@
 //! # }
 //! ```
 
+mod backend;
 pub mod keys;
 mod scripts;
 pub mod server;
 #[cfg(test)]
 mod tests;
+mod worker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 
 use crate::Request;
+pub(crate) use backend::ClusterConfig;
+pub use backend::RedisBackend;
 use keys::{seen_slot, Keys};
 use scripts::Scripts;
 
@@ -122,6 +126,9 @@ impl std::fmt::Debug for RedisFrontier {
     }
 }
 
+/// How long a worker waits for Redis to answer before it retries.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How many requests one push script takes at most (keeps each script call short).
 const PUSH_BATCH: usize = 512;
 
@@ -137,7 +144,7 @@ impl RedisFrontier {
         let client = redis::Client::open(url).map_err(error)?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(5)))
-            .set_response_timeout(Some(Duration::from_secs(10)))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(2);
         let mut connection = ConnectionManager::new_with_config(client, config)
             .await
@@ -169,12 +176,7 @@ impl RedisFrontier {
             let mut invocation = self.scripts.push.prepare_invoke();
             invocation.arg(self.keys.prefix());
             for request in chunk {
-                let (bucket, member) = seen_slot(request.fingerprint());
-                let member = if request.dont_filter {
-                    String::new()
-                } else {
-                    member
-                };
+                let (set, member) = seen_member(request);
                 let not_before = crate::frontier::NOT_BEFORE_META;
                 let not_before_ms = request
                     .meta
@@ -182,7 +184,7 @@ impl RedisFrontier {
                     .and_then(serde_json::Value::as_f64)
                     .map_or(0, |secs| (secs * 1000.0) as u64);
                 invocation
-                    .arg(bucket)
+                    .arg(set)
                     .arg(member)
                     .arg(request.url.host_str().unwrap_or(""))
                     .arg(request.priority)
@@ -243,15 +245,85 @@ impl RedisFrontier {
     /// are done. Returns how many were still `worker`'s (an expired lease taken by another
     /// worker is not acknowledged, and counted in `redis/ack_lost_count`).
     pub async fn ack(&self, worker: &str, ids: &[&str]) -> Result<u64, ClusterError> {
-        self.scripts
-            .ack
-            .prepare_invoke()
+        self.commit(worker, ids, &[]).await
+    }
+
+    /// [`ack`](Self::ack)s `ids` and records, in the same atomic step, how long each of
+    /// `worker`'s feed files is with their items (what a restarted worker cuts its feeds
+    /// back to: see [`feeds`](Self::feeds)).
+    pub async fn commit(
+        &self,
+        worker: &str,
+        ids: &[&str],
+        feeds: &[(String, u64)],
+    ) -> Result<u64, ClusterError> {
+        let mut invocation = self.scripts.ack.prepare_invoke();
+        invocation
             .arg(self.keys.prefix())
             .arg(worker)
-            .arg(ids)
+            .arg(ids.len())
+            .arg(ids);
+        for (path, length) in feeds {
+            invocation.arg(path).arg(*length);
+        }
+        invocation
             .invoke_async(&mut self.connection.clone())
             .await
             .map_err(|error| self.error(error))
+    }
+
+    /// Each of `worker`'s feed files and its committed length (empty for a new worker).
+    pub async fn feeds(&self, worker: &str) -> Result<HashMap<String, u64>, ClusterError> {
+        self.connection
+            .clone()
+            .hgetall(self.keys.key(&format!("feeds:{worker}")))
+            .await
+            .map_err(|error| self.error(error))
+    }
+
+    /// Marks `worker` alive (`P:workers`): the crawl's keys are not flushed while it runs.
+    pub async fn heartbeat(&self, worker: &str) -> Result<(), ClusterError> {
+        let _: u64 = self
+            .scripts
+            .heartbeat
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(worker)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| self.error(error))?;
+        Ok(())
+    }
+
+    /// `worker` leaves the crawl; workers silent for `stale` count as gone. Returns how many
+    /// workers are still alive and how many requests are left.
+    pub async fn leave(&self, worker: &str, stale: Duration) -> Result<(u64, u64), ClusterError> {
+        self.scripts
+            .leave
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(worker)
+            .arg(stale.as_millis() as u64)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| self.error(error))
+    }
+
+    /// The crawl's shape now: requests left (pending, delayed and leased), leased, and
+    /// workers alive.
+    pub async fn counts(&self) -> Result<Counts, ClusterError> {
+        let (requests, leased, workers): (u64, u64, u64) = redis::pipe()
+            .hlen(self.keys.key("req"))
+            .zcard(self.keys.key("leases"))
+            .zcard(self.keys.key("workers"))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| self.error(error))?;
+        Ok(Counts {
+            requests,
+            leased,
+            workers,
+        })
     }
 
     /// Gives a lease back without a result: `request` (possibly changed, e.g. its retry
@@ -298,6 +370,16 @@ impl RedisFrontier {
             .arg(options.lease.as_millis() as u64)
             .arg(ids)
             .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| self.error(error))
+    }
+
+    /// Sets `host`'s own delay between fetches, cluster-wide, in ms (robots.txt
+    /// `Crawl-delay`, AutoThrottle); `LeaseOptions::delay` holds for the other hosts.
+    pub async fn set_delay(&self, host: &str, ms: u64) -> Result<(), ClusterError> {
+        self.connection
+            .clone()
+            .hset(self.keys.key("delay"), host, ms)
             .await
             .map_err(|error| self.error(error))
     }
@@ -371,6 +453,33 @@ impl RedisFrontier {
             total += bytes.unwrap_or(0);
         }
         Ok(total)
+    }
+}
+
+/// The crawl's shape in Redis ([`RedisFrontier::counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Requests left: pending, delayed and leased.
+    pub requests: u64,
+    /// Requests leased by a worker now.
+    pub leased: u64,
+    /// Workers that joined and have not left (a killed one until its heartbeat is stale).
+    pub workers: u64,
+}
+
+/// The seen set and member that deduplicate `request`: its fingerprint in the seen set, or,
+/// for a start request that skips the filter (`dont_filter` at depth 0), in the start set,
+/// so each worker's copy of the start requests runs once in the cluster; nothing for other
+/// requests that skip the filter.
+fn seen_member(request: &Request) -> (String, String) {
+    let fingerprint = request.fingerprint();
+    match (request.dont_filter, request.depth) {
+        (false, _) => {
+            let (bucket, member) = seen_slot(fingerprint);
+            (format!("seen:{bucket}"), member)
+        }
+        (true, 0) => ("start".to_owned(), format!("{:016x}", fingerprint.0)),
+        (true, _) => (String::new(), String::new()),
     }
 }
 

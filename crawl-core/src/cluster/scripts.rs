@@ -44,8 +44,9 @@ local function owned(id, worker)
 end
 "#;
 
-/// `ARGV`: prefix, then per request: seen-set bucket, seen-set member (empty: not
-/// filtered), host, priority, not-before in ms (0: now), request JSON. Returns how many were
+/// `ARGV`: prefix, then per request: seen set (a key suffix: `seen:<bucket>`, or `start`
+/// for the start requests that skip the filter), its member (empty: not filtered), host,
+/// priority, not-before in ms (0: now), request JSON. Returns how many were
 /// new (the others had been seen).
 const PUSH: &str = r#"
 local now = now_ms()
@@ -53,7 +54,7 @@ local added = 0
 for i = 2, #ARGV, 6 do
   local new = 1
   if ARGV[i + 1] ~= '' then
-    new = redis.call('SADD', p .. ':seen:' .. ARGV[i], ARGV[i + 1])
+    new = redis.call('SADD', p .. ':' .. ARGV[i], ARGV[i + 1])
   end
   if new == 1 then
     local id = string.format('%016x', redis.call('INCR', p .. ':seq'))
@@ -75,7 +76,8 @@ return added
 /// `ARGV`: prefix, worker, lease ms, per-host delay ms, per-host concurrency, how many,
 /// how many ready hosts to compare. Expired leases are released first, then due delayed
 /// requests become ready; then, up to `how many` times, the highest-priority head among
-/// the ready hosts under their concurrency is leased, and its host waits the delay.
+/// the ready hosts under their concurrency is leased, and its host waits the delay (its own
+/// in `P:delay`, if a worker set one: robots.txt `Crawl-delay`, AutoThrottle).
 /// Returns `{ {id, json, ...}, ms until the next request is ready or -1, requests left }`.
 const LEASE: &str = r#"
 local worker, lease_ms, delay = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -111,9 +113,10 @@ while #out < want * 2 do
   redis.call('ZADD', p .. ':leases', now + lease_ms, best)
   redis.call('HSET', p .. ':owner', best, worker)
   redis.call('HINCRBY', p .. ':inflight', best_host, 1)
-  if delay > 0 then
-    redis.call('HSET', p .. ':next', best_host, now + delay)
-    redis.call('ZADD', p .. ':hosts', 'XX', now + delay, best_host)
+  local wait_ms = tonumber(redis.call('HGET', p .. ':delay', best_host) or delay)
+  if wait_ms > 0 then
+    redis.call('HSET', p .. ':next', best_host, now + wait_ms)
+    redis.call('ZADD', p .. ':hosts', 'XX', now + wait_ms, best_host)
   end
   if redis.call('ZCARD', p .. ':q:' .. best_host) == 0 then
     redis.call('ZREM', p .. ':hosts', best_host)
@@ -135,13 +138,19 @@ sooner(':leases')
 return { out, wait, redis.call('HLEN', p .. ':req') }
 "#;
 
-/// `ARGV`: prefix, worker, ids. The callbacks of these leases finished and their outputs
-/// are committed: the requests are done. Returns how many were still this worker's (a lease
-/// that expired and went to another worker is not acknowledged).
+/// `ARGV`: prefix, worker, how many ids, the ids, then pairs of feed path and length. The
+/// callbacks of these leases finished and their outputs are committed: the requests are
+/// done, and the worker's feeds hold their items up to these lengths (`P:feeds:<worker>`),
+/// in the same atomic step. Returns how many were still this worker's (a lease that expired
+/// and went to another worker is not acknowledged).
 const ACK: &str = r#"
 local worker = ARGV[2]
+local last = 3 + tonumber(ARGV[3])
+for i = last + 1, #ARGV, 2 do
+  redis.call('HSET', p .. ':feeds:' .. worker, ARGV[i], ARGV[i + 1])
+end
 local done = 0
-for i = 3, #ARGV do
+for i = 4, last do
   local id = ARGV[i]
   if owned(id, worker) then
     local host = route(id)
@@ -187,6 +196,21 @@ end
 return kept
 "#;
 
+/// `ARGV`: prefix, worker. The worker is alive now (`P:workers`, by server time in ms).
+const HEARTBEAT: &str = r#"
+redis.call('ZADD', p .. ':workers', now_ms(), ARGV[2])
+return 1
+"#;
+
+/// `ARGV`: prefix, worker, ms after which a silent worker counts as gone. The worker leaves
+/// the crawl. Returns `{workers still alive, requests left}`.
+const LEAVE: &str = r#"
+local now = now_ms()
+redis.call('ZREM', p .. ':workers', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', p .. ':workers', '-inf', now - tonumber(ARGV[3]))
+return { redis.call('ZCARD', p .. ':workers'), redis.call('HLEN', p .. ':req') }
+"#;
+
 /// The scripts, compiled once per frontier (their SHA1 is sent, the body only on a miss).
 pub(super) struct Scripts {
     pub push: redis::Script,
@@ -194,6 +218,8 @@ pub(super) struct Scripts {
     pub ack: redis::Script,
     pub nack: redis::Script,
     pub extend: redis::Script,
+    pub heartbeat: redis::Script,
+    pub leave: redis::Script,
 }
 
 impl Scripts {
@@ -205,6 +231,8 @@ impl Scripts {
             ack: script(ACK),
             nack: script(NACK),
             extend: script(EXTEND),
+            heartbeat: script(HEARTBEAT),
+            leave: script(LEAVE),
         }
     }
 }

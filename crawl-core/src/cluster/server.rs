@@ -90,6 +90,12 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
+    /// The server's process id (to pause it with `SIGSTOP` in a test of an unreachable
+    /// Redis).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the server at once (as a crash would), keeping nothing.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -48,6 +48,8 @@ pub struct SeenRequest {
     pub query: Option<String>,
     /// Request headers in received order, names lowercased (values decoded lossily as UTF-8).
     pub headers: Vec<(String, String)>,
+    /// When the request arrived (to check delays between requests).
+    pub received: std::time::Instant,
 }
 
 impl SeenRequest {
@@ -271,6 +273,7 @@ async fn record(State(state): State<Arc<SiteState>>, request: Request, next: Nex
                 )
             })
             .collect(),
+        received: std::time::Instant::now(),
     };
     tracing::trace!(method = %seen.method, path = %seen.path, "demo site request");
     lock(&state.log).push(seen);

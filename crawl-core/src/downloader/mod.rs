@@ -90,7 +90,8 @@ impl Downloader {
     /// comes back with the error, for the middlewares' `process_exception`.
     pub async fn fetch(&self, request: Request) -> Result<Response, (Request, Error)> {
         let slot = self.slots.get(Self::slot_key(&request));
-        let _permit = slot.acquire().await;
+        let paced = request.meta.contains_key(crate::frontier::PACED_META);
+        let _permit = slot.acquire_paced(paced).await;
         self.stats.inc("downloader/request_count");
         self.stats
             .inc_named("downloader/request_method_count/", &request.method);

@@ -70,12 +70,19 @@ impl Slot {
 
     /// Waits for a free place in the slot and for the delay since the previous start.
     pub async fn acquire(&self) -> OwnedSemaphorePermit {
+        self.acquire_paced(false).await
+    }
+
+    /// Waits for a free place in the slot and, unless the frontier already `paced` the
+    /// request (a shared frontier holds the delay for the whole cluster), for the delay
+    /// since the previous start.
+    pub async fn acquire_paced(&self, paced: bool) -> OwnedSemaphorePermit {
         let permit = match self.permits.clone().acquire_owned().await {
             Ok(permit) => permit,
             Err(_) => unreachable!("slot semaphores are never closed"),
         };
         let delay = self.delay();
-        if !delay.is_zero() {
+        if !delay.is_zero() && !paced {
             let start = {
                 let mut next = lock(&self.next_start);
                 let start = (*next).max(Instant::now());

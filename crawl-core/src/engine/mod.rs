@@ -102,7 +102,8 @@ pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<Cra
         parts.clone(),
         sender.clone(),
     );
-    let built = build_frontier::build(&settings, &crawler, &stats, &mut feed_specs, &sender)?;
+    let built =
+        build_frontier::build(&settings, &crawler, &stats, &mut feed_specs, &sender).await?;
     let feeds = Feeds::open(&feed_specs)?;
     let engine = Engine {
         shared: Shared::new(
@@ -291,7 +292,7 @@ impl Engine {
             core.frontier.close();
             core.frontier.pending() + core.frontier.leased()
         };
-        if self.shared.durable && pending > 0 {
+        if self.shared.durable && pending > 0 && !self.shared.settings.jobdir.is_empty() {
             tracing::info!(
                 "Job paused with {pending} requests pending in {}: run the same command to resume",
                 self.shared.settings.jobdir

@@ -32,6 +32,10 @@ use crate::Request;
 /// `Retry-After`). The frontier turns it into the request's ready-time.
 pub const NOT_BEFORE_META: &str = "crawl_not_before";
 
+/// Request meta key: the frontier already held this request to its host's delay (a shared
+/// frontier does, for the whole cluster), so the downloader's slot does not wait again.
+pub const PACED_META: &str = "crawl_paced";
+
 /// Identifies a leased request until it is acked or nacked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LeaseId(pub u64);

@@ -62,6 +62,25 @@ macro_rules! crawl_settings_table {
             /// operating system still writes it) but not a power loss or an OS crash; with it,
             /// commits cost an fsync each (they are grouped, so not one per page).
             JOBDIR_SYNC jobdir_sync: bool = false;
+            /// Where the crawl's requests live: `memory` (one process, or `--job-dir`) or `redis`
+            /// (a frontier shared by every worker pointed at `REDIS_URL`; feature `redis`).
+            SCHEDULER scheduler: String = "memory".to_owned();
+            /// The Redis of a shared crawl (`SCHEDULER=redis`): `redis://host:port/db`.
+            REDIS_URL redis_url: String = "redis://127.0.0.1:6379/0".to_owned();
+            /// The prefix of a shared crawl's keys in Redis (empty: `crawl:<spider name>`).
+            REDIS_KEY_PREFIX redis_key_prefix: String = String::new();
+            /// Seconds a worker's lease on a request lasts unless extended; a dead worker's
+            /// requests go to another worker once their leases expire.
+            REDIS_LEASE_SECS redis_lease_secs: f64 = 30.0;
+            /// The name this worker's leases and feed commits are kept under in Redis (empty:
+            /// the host name and the feeds' paths, so the same command on the same machine
+            /// resumes its own feeds).
+            REDIS_WORKER_ID redis_worker_id: String = String::new();
+            /// Keep a shared crawl's keys in Redis when it ends (scrapy-redis's name): a later
+            /// run with the same prefix sees its seen set.
+            SCHEDULER_PERSIST scheduler_persist: bool = false;
+            /// Delete a shared crawl's keys in Redis before it starts (scrapy-redis's name).
+            SCHEDULER_FLUSH_ON_START scheduler_flush_on_start: bool = false;
             /// Obey robots.txt rules.
             ROBOTSTXT_OBEY robotstxt_obey: bool = true;
             /// The user agent matched against robots.txt groups (default: `USER_AGENT`).

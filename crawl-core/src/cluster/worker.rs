@@ -1,0 +1,297 @@
+//! The companion thread of a worker in a shared crawl: it carries out the backend's
+//! commands on Redis in the order they were given, leases requests when the engine has free
+//! places, extends the leases the engine holds, keeps the worker's heartbeat, and adds the
+//! worker's stats to the cluster's. When Redis cannot be reached it waits and retries with
+//! backoff, keeping every command; nothing runs out of order, so a request is never acked
+//! before the requests it gave are pushed.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, Notify};
+
+use super::backend::{lock, ClusterConfig, State};
+use super::{ClusterError, RedisFrontier};
+use crate::clock::unix_now;
+use crate::frontier::LeaseId;
+use crate::{Request, Stats};
+
+/// What the backend asks of its companion.
+pub(super) enum Command {
+    /// Push a request (deduplicated in Redis).
+    Push(Box<Request>),
+    /// Ack these leases with the feeds' lengths that hold their items.
+    Commit {
+        acks: Vec<(LeaseId, String)>,
+        feeds: Vec<(String, u64)>,
+    },
+    /// Give a lease back, ready after `after`.
+    Nack {
+        id: String,
+        request: Box<Request>,
+        after: Duration,
+    },
+    /// A host's own delay, in ms.
+    Delay { host: String, ms: u64 },
+    /// Commit what is left, leave the crawl, then report.
+    Close(std::sync::mpsc::Sender<()>),
+}
+
+/// The companion's parts.
+pub(super) struct Companion {
+    pub frontier: RedisFrontier,
+    pub config: ClusterConfig,
+    pub state: Arc<Mutex<State>>,
+    pub demand: Arc<Notify>,
+    pub stats: Stats,
+    pub give_up_after: Duration,
+}
+
+/// Most commands carried out per round (pushes of one round go in one script call each
+/// batch of 512).
+const ROUND: usize = 4096;
+
+impl Companion {
+    /// Runs until the backend closes (or drops) its channel.
+    pub fn run(self, commands: mpsc::UnboundedReceiver<Command>) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime builds");
+        runtime.block_on(self.serve(commands));
+    }
+
+    async fn serve(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let lease_len = self.config.options.lease;
+        let mut keep_alive = tokio::time::interval((lease_len / 3).max(Duration::from_millis(50)));
+        keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut stats_sent = BTreeMap::new();
+        let mut stats_at = Instant::now();
+        loop {
+            let mut round = Vec::new();
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => round.push(command),
+                    None => return,
+                },
+                () = self.demand.notified() => {}
+                _ = keep_alive.tick() => self.keep_alive().await,
+            }
+            while round.len() < ROUND {
+                match commands.try_recv() {
+                    Ok(command) => round.push(command),
+                    Err(_) => break,
+                }
+            }
+            let close = self.carry_out(round).await;
+            if lock(&self.state).failed.is_some() {
+                // Redis stayed away: nothing more is committed, so whatever this worker
+                // had not acked runs again elsewhere once its leases expire.
+                if let Some(done) = close {
+                    let _ = done.send(());
+                }
+                return;
+            }
+            if let Some(done) = close {
+                self.send_stats(&mut stats_sent).await;
+                self.leave().await;
+                let _ = done.send(());
+                return;
+            }
+            if stats_at.elapsed() >= Duration::from_secs(1) {
+                self.send_stats(&mut stats_sent).await;
+                stats_at = Instant::now();
+            }
+            self.fill().await;
+        }
+    }
+
+    /// Carries out a round of commands in order; the close command, if any, is returned.
+    async fn carry_out(&mut self, round: Vec<Command>) -> Option<std::sync::mpsc::Sender<()>> {
+        let count = round.len();
+        let mut pushes = Vec::new();
+        let mut close = None;
+        for command in round {
+            if !matches!(command, Command::Push(_)) {
+                self.push(std::mem::take(&mut pushes)).await;
+            }
+            match command {
+                Command::Push(request) => pushes.push(*request),
+                Command::Commit { acks, feeds } => self.commit(acks, feeds).await,
+                Command::Nack { id, request, after } => {
+                    let frontier = &self.frontier;
+                    let (worker, request) = (&self.config.worker, &*request);
+                    self.retry("nack", || frontier.nack(worker, &id, request, after))
+                        .await;
+                    lock(&self.state).wake(Vec::new());
+                }
+                Command::Delay { host, ms } => {
+                    let frontier = &self.frontier;
+                    self.retry("set a host's delay", || frontier.set_delay(&host, ms))
+                        .await;
+                }
+                Command::Close(done) => close = Some(done),
+            }
+        }
+        self.push(pushes).await;
+        lock(&self.state).queued -= count - usize::from(close.is_some());
+        close
+    }
+
+    async fn push(&mut self, requests: Vec<Request>) {
+        if requests.is_empty() {
+            return;
+        }
+        let count = requests.len() as u64;
+        let frontier = &self.frontier;
+        let Some(added) = self.retry("push", || frontier.push(requests.clone())).await else {
+            return;
+        };
+        let duplicates = (count - added) as i64;
+        if duplicates > 0 {
+            self.stats.inc_by("dupefilter/filtered", duplicates);
+            self.stats.inc_by("scheduler/enqueued", -duplicates);
+            self.stats.inc_by("scheduler/enqueued/memory", -duplicates);
+        }
+        let mut state = lock(&self.state);
+        state.remaining = state.remaining.max(added);
+    }
+
+    async fn commit(&mut self, acks: Vec<(LeaseId, String)>, feeds: Vec<(String, u64)>) {
+        let frontier = &self.frontier;
+        let worker = &self.config.worker;
+        let ids: Vec<&str> = acks.iter().map(|(_, id)| id.as_str()).collect();
+        if self
+            .retry("commit", || frontier.commit(worker, &ids, &feeds))
+            .await
+            .is_some()
+        {
+            lock(&self.state).wake(acks.into_iter().map(|(lease, _)| lease).collect());
+        }
+    }
+
+    /// Leases what the engine can start now, and wakes it.
+    async fn fill(&mut self) {
+        let want = {
+            let state = lock(&self.state);
+            self.config
+                .concurrency
+                .saturating_sub(state.held.len() + state.ready.len())
+        };
+        if want == 0 {
+            return;
+        }
+        let (frontier, options) = (&self.frontier, &self.config.options);
+        let worker = &self.config.worker;
+        let Some(batch) = self
+            .retry("lease", || frontier.lease(worker, options, want))
+            .await
+        else {
+            return;
+        };
+        let mut state = lock(&self.state);
+        state.remaining = batch.remaining;
+        state.next_ready = batch.next_ready.map(|wait| unix_now() + wait.as_secs_f64());
+        let arrived = !batch.leases.is_empty();
+        state.ready.extend(
+            batch
+                .leases
+                .into_iter()
+                .map(|lease| (lease.id, lease.request)),
+        );
+        if arrived || batch.remaining == 0 {
+            state.wake(Vec::new());
+        }
+    }
+
+    /// Extends the leases this worker holds and keeps its heartbeat.
+    async fn keep_alive(&mut self) {
+        let ids: Vec<String> = {
+            let state = lock(&self.state);
+            let held = state.held.values().map(|(id, _)| id.clone());
+            held.chain(state.ready.iter().map(|(id, _)| id.clone()))
+                .collect()
+        };
+        let (frontier, options) = (&self.frontier, &self.config.options);
+        let worker = &self.config.worker;
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.retry("extend leases", || frontier.extend(worker, options, &refs))
+            .await;
+        self.retry("heartbeat", || frontier.heartbeat(worker)).await;
+    }
+
+    /// Adds this worker's stat changes since the last call to the cluster's.
+    async fn send_stats(&mut self, sent: &mut BTreeMap<String, i64>) {
+        let mut deltas = BTreeMap::new();
+        for (name, value) in self.stats.snapshot() {
+            let Some(value) = value.as_i64() else {
+                continue;
+            };
+            let before = sent.get(&name).copied().unwrap_or(0);
+            if value != before {
+                deltas.insert(name.clone(), value - before);
+                sent.insert(name, value);
+            }
+        }
+        let frontier = &self.frontier;
+        self.retry("add stats", || frontier.add_stats(&deltas))
+            .await;
+    }
+
+    /// Leaves the crawl; the last worker out of a finished crawl deletes its keys, unless
+    /// `SCHEDULER_PERSIST`.
+    async fn leave(&mut self) {
+        let (frontier, worker) = (&self.frontier, &self.config.worker);
+        let stale = self.config.options.lease * 3;
+        let Some((workers, remaining)) =
+            self.retry("leave", || frontier.leave(worker, stale)).await
+        else {
+            return;
+        };
+        if workers == 0 && remaining == 0 && !self.config.persist {
+            if let Some(deleted) = self.retry("flush", || frontier.flush()).await {
+                tracing::info!(deleted, "The shared crawl is over: its keys are deleted");
+            }
+        }
+    }
+
+    /// Runs `op` until it succeeds, waiting longer after each failure; after
+    /// `give_up_after` without success the worker gives up (`None`, and `failed` is set).
+    async fn retry<T, F, Fut>(&self, what: &str, mut op: F) -> Option<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ClusterError>>,
+    {
+        if lock(&self.state).failed.is_some() {
+            return None;
+        }
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match op().await {
+                Ok(value) => {
+                    if started.elapsed() > backoff {
+                        tracing::info!("Redis is back: {what} done");
+                    }
+                    return Some(value);
+                }
+                Err(error) if started.elapsed() < self.give_up_after => {
+                    self.stats.inc("redis/retry_count");
+                    tracing::warn!("{what} failed ({error}); retrying in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(error) => {
+                    let message = format!("{what} failed for {:?}: {error}", self.give_up_after);
+                    tracing::error!("{message}; this worker stops, its leases go to others");
+                    let mut state = lock(&self.state);
+                    state.failed = Some(message);
+                    state.wake(Vec::new());
+                    return None;
+                }
+            }
+        }
+    }
+}
