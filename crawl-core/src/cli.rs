@@ -37,6 +37,18 @@ enum Command {
     Crawl(CrawlArgs),
     /// Print every setting: name, type, default, what it does, and Scrapy's counterpart.
     Settings,
+    /// Print a shared crawl's view from Redis (`-s SCHEDULER=redis`): requests left, leased,
+    /// workers, and every worker's stats added up. Runs while the crawl does.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// The spider's name (see `list`); optional when the binary has one spider.
+    spider: Option<String>,
+    /// A setting, as for `crawl`: -s REDIS_URL=redis://host:port/0.
+    #[arg(short = 's', long = "set", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    settings: Vec<(String, String)>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -88,12 +100,35 @@ const COMMAND_WORDS: &[&str] = &[
     "list",
     "crawl",
     "settings",
+    "stats",
     "help",
     "-h",
     "--help",
     "-V",
     "--version",
 ];
+
+/// The settings of spider `name`: defaults, the environment, the spider's own, then `pairs`.
+fn spider_settings(name: &str, pairs: &[(String, String)]) -> Result<Settings, Error> {
+    let entry = registry::find(name)?;
+    let mut settings = Settings::default();
+    settings.apply_env()?;
+    (entry.meta.settings)(&mut settings)?;
+    settings.apply_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    Ok(settings)
+}
+
+#[cfg(feature = "redis")]
+async fn cluster_report(settings: &Settings, spider: &str) -> Result<String, Error> {
+    crate::cluster::report(settings, spider).await
+}
+
+#[cfg(not(feature = "redis"))]
+async fn cluster_report(_: &Settings, _: &str) -> Result<String, Error> {
+    Err(Error::Usage(
+        "stats reads a shared crawl: it needs crawl-core's `redis` feature".to_owned(),
+    ))
+}
 
 /// Inserts `crawl NAME` when the binary has one spider and no subcommand was given.
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -175,13 +210,22 @@ async fn execute(
             print!("{}", crate::settings_reference());
             return Ok(None);
         }
+        Command::Stats(args) => {
+            let spider = match args.spider {
+                Some(name) => name,
+                None => match registry::spiders()[..] {
+                    [only] => only.meta.name.to_owned(),
+                    _ => return Err(Error::Usage("stats: name the spider".to_owned())),
+                },
+            };
+            let settings = spider_settings(&spider, &args.settings)?;
+            println!("{}", cluster_report(&settings, &spider).await?);
+            return Ok(None);
+        }
         Command::Crawl(args) => args,
     };
     let entry = registry::find(&args.spider)?;
-    let mut settings = Settings::default();
-    settings.apply_env()?;
-    (entry.meta.settings)(&mut settings)?;
-    settings.apply_pairs(args.settings.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let mut settings = spider_settings(&args.spider, &args.settings)?;
     if let Some(level) = &args.log_level {
         settings.set("LOG_LEVEL", level)?;
     }

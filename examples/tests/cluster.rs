@@ -122,6 +122,8 @@ async fn three_workers_crawl_once_and_a_killed_one_loses_nothing() {
         assert!(Instant::now() < deadline, "worker 1 wrote no items");
         std::thread::sleep(Duration::from_millis(10));
     }
+    let running = stats_command(&redis.url());
+    assert_eq!(running["workers"], 3, "{running}");
     workers[0].kill().unwrap();
     workers[0].wait().unwrap();
     let at_kill = urls(&feeds[0]).len();
@@ -176,6 +178,8 @@ async fn download_delay_holds_for_the_cluster_as_a_whole() {
         "DOWNLOAD_DELAY=0.3",
         "-s",
         "RANDOMIZE_DOWNLOAD_DELAY=false",
+        "-s",
+        "SCHEDULER_PERSIST=true",
     ];
     let feeds: Vec<PathBuf> = (1..=3)
         .map(|n| dir.path().join(format!("w{n}.jsonl")))
@@ -206,6 +210,25 @@ async fn download_delay_holds_for_the_cluster_as_a_whole() {
     );
     let served = feeds.iter().map(|feed| urls(feed).len()).sum::<usize>();
     assert_eq!(served, arrivals.len(), "one item per page fetched");
+
+    // The crawl's keys were kept (SCHEDULER_PERSIST): the `stats` command adds up the
+    // workers' counters.
+    let report = stats_command(&redis.url());
+    assert_eq!(report["requests_left"], 0, "{report}");
+    assert_eq!(report["workers"], 0);
+    assert_eq!(report["stats"]["item_scraped_count"], served, "{report}");
+    assert_eq!(report["stats"]["response_received_count"], served);
+}
+
+/// The cluster's view, as printed by `follow_all stats`.
+fn stats_command(redis: &str) -> Value {
+    let output = Command::new(example_binary())
+        .args(["stats", "-s", "SCHEDULER=redis", "-s"])
+        .arg(format!("REDIS_URL={redis}"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

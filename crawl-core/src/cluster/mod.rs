@@ -456,6 +456,32 @@ impl RedisFrontier {
     }
 }
 
+/// The cluster's view of spider `spider`'s shared crawl, as pretty JSON: requests left,
+/// leased, workers alive, and every worker's stats added up (the `stats` command).
+pub async fn report(settings: &crate::Settings, spider: &str) -> Result<String, crate::Error> {
+    let error = |error: ClusterError| crate::Error::Usage(error.to_string());
+    let frontier = RedisFrontier::connect(&settings.redis_url, &key_prefix(settings, spider))
+        .await
+        .map_err(error)?;
+    let counts = frontier.counts().await.map_err(error)?;
+    let stats = frontier.stats().await.map_err(error)?;
+    let report = serde_json::json!({
+        "requests_left": counts.requests,
+        "leased": counts.leased,
+        "workers": counts.workers,
+        "stats": stats,
+    });
+    Ok(serde_json::to_string_pretty(&report).unwrap_or_default())
+}
+
+/// The prefix of spider `spider`'s keys: `REDIS_KEY_PREFIX`, or `crawl:<spider>`.
+pub(crate) fn key_prefix(settings: &crate::Settings, spider: &str) -> String {
+    match settings.redis_key_prefix.trim() {
+        "" => format!("crawl:{spider}"),
+        prefix => prefix.to_owned(),
+    }
+}
+
 /// The crawl's shape in Redis ([`RedisFrontier::counts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {

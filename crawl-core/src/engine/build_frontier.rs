@@ -100,10 +100,7 @@ async fn join_cluster(
             "SCHEDULER=redis keeps the crawl in Redis: it takes no `--job-dir`".to_owned(),
         ));
     }
-    let prefix = match settings.redis_key_prefix.trim() {
-        "" => format!("crawl:{}", crawler.spider_name()),
-        prefix => prefix.to_owned(),
-    };
+    let prefix = crate::cluster::key_prefix(settings, crawler.spider_name());
     let cluster = ClusterConfig {
         url: settings.redis_url.clone(),
         prefix,
