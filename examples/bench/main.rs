@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release -p crawl-examples --example bench -- --pages 20000 --runs 3
 //! cargo run --release -p crawl-examples --example bench -- --pages 20000 --runs 1 --concurrency 32 --job-dir
+//! cargo run --release -p crawl-examples --example bench -- --pages 20000 --runs 1 --concurrency 32 --redis
 //! ```
 //!
 //! Subcommands (the harness re-executes itself with them):
@@ -14,6 +15,7 @@
 //! - `measure SUBCOMMAND ARGS...`: runs `SUBCOMMAND` in a child and prints its figures.
 
 mod baseline;
+mod cluster;
 mod measure;
 mod site;
 mod spider;
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "
-usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir]
+usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir] [--redis]
        bench serve [--pages N] [--port P] [--heavy]
 
 Crawls a synthetic site of N pages (default 20000) with crawl and with a tokio + reqwest +
@@ -60,6 +62,8 @@ its own process, and prints the median figures as a markdown table (and writes t
 FILE as JSON with --json). --heavy serves pages of about 1.5 MB with 3,000 links each
 (default 300 pages). --job-dir adds crawl with a fresh --job-dir per run (a durable crawl:
 every request and item committed to the job dir), to compare with the in-memory crawl.
+--redis adds crawl on a shared frontier in a throwaway redis-server (-s SCHEDULER=redis),
+with one worker process and with two at once (each with the concurrency given).
 ";
 
 /// How many pages the site has unless `--pages` says: 300 heavy ones, else 20,000.
@@ -192,6 +196,8 @@ enum Kind {
     Crawl,
     /// crawl with `--job-dir`.
     JobDir,
+    /// crawl with `-s SCHEDULER=redis`, this many worker processes at once.
+    Redis(usize),
     Baseline,
 }
 
@@ -200,6 +206,8 @@ impl Kind {
         match self {
             Kind::Crawl => "crawl",
             Kind::JobDir => "crawl --job-dir",
+            Kind::Redis(1) => "crawl redis 1 worker",
+            Kind::Redis(_) => "crawl redis 2 workers",
             Kind::Baseline => "baseline",
         }
     }
@@ -208,6 +216,8 @@ impl Kind {
 fn harness(args: &[OsString]) -> anyhow::Result<()> {
     let (heavy, args) = take_flag(args, "--heavy");
     let (job_dir, args) = take_flag(&args, "--job-dir");
+    let (redis, args) = take_flag(&args, "--redis");
+    let redis_server = redis.then(cluster::start_redis).transpose()?;
     let (mut pages, mut runs, mut levels) = (default_pages(heavy), 3usize, vec![32usize, 128]);
     let mut json = None;
     for (name, value) in flags(&args)? {
@@ -240,7 +250,15 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         .iter()
         .flat_map(|&c| {
             let durable = job_dir.then_some((Kind::JobDir, c));
-            [Some((Kind::Crawl, c)), durable, Some((Kind::Baseline, c))]
+            let one = redis.then_some((Kind::Redis(1), c));
+            let two = redis.then_some((Kind::Redis(2), c));
+            [
+                Some((Kind::Crawl, c)),
+                durable,
+                one,
+                two,
+                Some((Kind::Baseline, c)),
+            ]
         })
         .flatten()
         .collect();
@@ -257,8 +275,21 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
                 .join(format!("{}-c{concurrency}.log", kind.name()));
             let site_before = process_cpu_seconds(server.0.id());
             let job = dir.path().join(format!("job-c{concurrency}-run{run}"));
-            let mut figures = run_one(kind, concurrency, &start, &feed, &log, &job)
-                .with_context(|| format!("{label}, run {run}"))?;
+            let mut figures = match (kind, &redis_server) {
+                (Kind::Redis(workers), Some(server)) => {
+                    let prefix = format!("bench:c{concurrency}:w{workers}:run{run}");
+                    let shared = cluster::shared_args(&server.url(), &prefix);
+                    let runs = (1..=workers).map(|n| {
+                        let worker_feed = feed.with_extension(format!("w{n}.jsonl"));
+                        let worker_log = log.with_extension(format!("w{n}.log"));
+                        let args = crawl_args(concurrency, &start, &worker_feed, &shared);
+                        (args, worker_feed, worker_log)
+                    });
+                    cluster::run_workers(runs.collect())
+                }
+                _ => run_one(kind, concurrency, &start, &feed, &log, &job),
+            }
+            .with_context(|| format!("{label}, run {run}"))?;
             figures.site_cpu = process_cpu_seconds(server.0.id()) - site_before;
             eprintln!(
                 "bench: {label:<14} run {run}/{runs}: {} pages, {} items, {:.2} s, CPU {:.2} s, peak RSS {:.1} MiB, site CPU {:.2} s",
@@ -282,6 +313,13 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         load_average()
     );
     check_counts(pages, &configs, &results);
+    if let Some(server) = &redis_server {
+        let urls = 1_000_000;
+        let bytes = cluster::seen_set_bytes_per_url(server, urls)?;
+        println!(
+            "Redis seen set: {bytes:.1} bytes per URL ({urls} URLs, MEMORY USAGE of its keys)."
+        );
+    }
     Ok(())
 }
 
@@ -325,21 +363,9 @@ fn run_one(
     let feed_arg = feed.display().to_string();
     let mut args: Vec<String> = vec!["measure".into()];
     match kind {
-        Kind::Crawl | Kind::JobDir => args.extend(
-            [
-                "crawl",
-                "bench_spider",
-                "-a",
-                &format!("start_url={start}"),
-                "-O",
-                &feed_arg,
-                "-s",
-                &format!("CONCURRENT_REQUESTS={c}"),
-                "-s",
-                &format!("CONCURRENT_REQUESTS_PER_DOMAIN={c}"),
-            ]
-            .map(String::from),
-        ),
+        Kind::Crawl | Kind::JobDir | Kind::Redis(_) => {
+            args.extend(crawl_args(concurrency, start, feed, &[]));
+        }
         Kind::Baseline => args.extend(
             [
                 "baseline",
@@ -356,22 +382,55 @@ fn run_one(
     if kind == Kind::JobDir {
         args.extend(["--job-dir".to_owned(), job.display().to_string()]);
     }
-    let output = Command::new(std::env::current_exe()?)
-        .args(&args)
+    let child = spawn_measured(&args, log)?;
+    let mut figures = wait_measured(child, log)?;
+    (figures.items, figures.digest) = measure::feed_summary(feed)?;
+    std::fs::remove_file(feed)?;
+    Ok(figures)
+}
+
+/// The arguments of one crawl of the site (after `measure`), with `extra` ones.
+fn crawl_args(concurrency: usize, start: &str, feed: &Path, extra: &[String]) -> Vec<String> {
+    let c = concurrency.to_string();
+    let mut args: Vec<String> = [
+        "crawl",
+        "bench_spider",
+        "-a",
+        &format!("start_url={start}"),
+        "-O",
+        &feed.display().to_string(),
+        "-s",
+        &format!("CONCURRENT_REQUESTS={c}"),
+        "-s",
+        &format!("CONCURRENT_REQUESTS_PER_DOMAIN={c}"),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Starts `bench measure ARGS...` (`args` begins with `measure`), logging to `log`.
+fn spawn_measured(args: &[String], log: &Path) -> anyhow::Result<Child> {
+    Ok(Command::new(std::env::current_exe()?)
+        .args(args)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log)?)
-        .output()?;
+        .spawn()?)
+}
+
+/// Waits for a measured run and reads its figures.
+fn wait_measured(child: Child, log: &Path) -> anyhow::Result<Figures> {
+    let output = child.wait_with_output()?;
     if !output.status.success() {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(20).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         bail!("the run failed ({}):\n{}", output.status, tail.join("\n"));
     }
-    let mut figures: Figures = serde_json::from_slice(&output.stdout)
-        .with_context(|| String::from_utf8_lossy(&output.stdout).into_owned())?;
-    (figures.items, figures.digest) = measure::feed_summary(feed)?;
-    std::fs::remove_file(feed)?;
-    Ok(figures)
+    serde_json::from_slice(&output.stdout)
+        .with_context(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 fn median(values: impl IntoIterator<Item = f64>) -> f64 {
@@ -445,7 +504,7 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .position(|&(k, c)| k == Kind::Baseline && c == concurrency)
             .map(|i| &rows[i]);
         let (wall_ratio, cpu_ratio) = match (kind, baseline) {
-            (Kind::Crawl | Kind::JobDir, Some(base)) => (
+            (Kind::Crawl | Kind::JobDir | Kind::Redis(_), Some(base)) => (
                 format!("{:.2}", row.wall / base.wall),
                 format!("{:.2}", row.cpu / base.cpu),
             ),
@@ -469,9 +528,15 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .iter()
             .position(|&(k, c)| k == Kind::Crawl && c == concurrency)
             .map(|i| &rows[i]);
-        if let (Kind::JobDir, Some(memory)) = (kind, memory) {
+        let (what, target) = match kind {
+            Kind::JobDir => ("With --job-dir", "wall ≤ 1.3x"),
+            Kind::Redis(1) => ("On Redis, one worker", "wall ≤ 1.5x"),
+            Kind::Redis(_) => ("On Redis, two workers", "wall ≤ one worker's"),
+            _ => continue,
+        };
+        if let Some(memory) = memory {
             println!(
-                "With --job-dir at c={concurrency}: wall {:.2}x, CPU {:.2}x the in-memory crawl (target: wall ≤ 1.3x).",
+                "{what} at c={concurrency}: wall {:.2}x, CPU {:.2}x the in-memory crawl (target: {target}).",
                 row.wall / memory.wall,
                 row.cpu / memory.cpu
             );

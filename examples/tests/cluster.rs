@@ -108,7 +108,7 @@ async fn three_workers_crawl_once_and_a_killed_one_loses_nothing() {
     assert!(expected.len() > 50, "the demo site has pages to share");
 
     // Slow pages, so that the kill lands mid-crawl.
-    site.set_latency(Duration::from_millis(40));
+    site.set_latency(Duration::from_millis(100));
     let before = site.requests().len();
     let feeds: Vec<PathBuf> = (1..=3)
         .map(|n| dir.path().join(format!("w{n}.jsonl")))
@@ -122,8 +122,10 @@ async fn three_workers_crawl_once_and_a_killed_one_loses_nothing() {
         assert!(Instant::now() < deadline, "worker 1 wrote no items");
         std::thread::sleep(Duration::from_millis(10));
     }
+    // The cluster's view while it runs (the third worker may still be starting).
     let running = stats_command(&redis.url());
-    assert_eq!(running["workers"], 3, "{running}");
+    let (left, alive) = (&running["requests_left"], &running["workers"]);
+    assert!(left.as_u64() > Some(0) && alive.as_u64() >= Some(2), "{running}");
     workers[0].kill().unwrap();
     workers[0].wait().unwrap();
     let at_kill = urls(&feeds[0]).len();

@@ -108,6 +108,10 @@ pub(crate) struct Joined {
     pub feeds: HashMap<String, u64>,
 }
 
+/// Shortest and longest wait before the engine asks again for leases that have not come.
+const POLL_MIN: f64 = 0.02;
+const POLL_MAX: f64 = 0.25;
+
 /// How long Redis may stay unreachable before a worker gives up.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
 
@@ -202,12 +206,12 @@ impl Frontier for RedisBackend {
         if state.remaining == 0 && state.queued == 0 {
             return Next::Empty;
         }
-        // The companion wakes the engine when leases arrive; polling covers what other
-        // workers change (their leases acked or expired, their pushes).
+        // The companion wakes the engine when leases arrive; polling (never busily) covers
+        // what other workers change: their leases acked or expired, their pushes.
         let poll = state
             .next_ready
-            .unwrap_or(now + 0.25)
-            .clamp(now, now + 0.25);
+            .unwrap_or(now + POLL_MAX)
+            .clamp(now + POLL_MIN, now + POLL_MAX);
         Next::WaitUntil(poll)
     }
 

@@ -351,6 +351,24 @@ impl RedisFrontier {
         Ok(kept == 1)
     }
 
+    /// Ends `worker`'s leases `ids` without a result: the requests are pending again at
+    /// once (a worker that stops gives back what it will not do). Returns how many were
+    /// still `worker`'s.
+    pub async fn release(&self, worker: &str, ids: &[&str]) -> Result<u64, ClusterError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.scripts
+            .release
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(worker)
+            .arg(ids)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|error| self.error(error))
+    }
+
     /// Pushes the deadlines of `worker`'s leases `ids` forward by the lease length (a page
     /// still downloading keeps its lease). Returns how many were still `worker`'s.
     pub async fn extend(

@@ -181,6 +181,20 @@ release(id, now + tonumber(ARGV[4]), now)
 return 1
 "#;
 
+/// `ARGV`: prefix, worker, ids. This worker's leases end without a result: the requests
+/// are pending again now. Returns how many were still this worker's.
+const RELEASE: &str = r#"
+local now = now_ms()
+local released = 0
+for i = 3, #ARGV do
+  if owned(ARGV[i], ARGV[2]) then
+    release(ARGV[i], 0, now)
+    released = released + 1
+  end
+end
+return released
+"#;
+
 /// `ARGV`: prefix, worker, lease ms, ids. Pushes the deadline of this worker's leases
 /// forward (a slow page keeps its lease). Returns how many were extended.
 const EXTEND: &str = r#"
@@ -220,6 +234,7 @@ pub(super) struct Scripts {
     pub extend: redis::Script,
     pub heartbeat: redis::Script,
     pub leave: redis::Script,
+    pub release: redis::Script,
 }
 
 impl Scripts {
@@ -233,6 +248,7 @@ impl Scripts {
             extend: script(EXTEND),
             heartbeat: script(HEARTBEAT),
             leave: script(LEAVE),
+            release: script(RELEASE),
         }
     }
 }

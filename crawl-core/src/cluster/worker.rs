@@ -63,7 +63,7 @@ impl Companion {
         runtime.block_on(self.serve(commands));
     }
 
-    async fn serve(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+    async fn serve(self, mut commands: mpsc::UnboundedReceiver<Command>) {
         let lease_len = self.config.options.lease;
         let mut keep_alive = tokio::time::interval((lease_len / 3).max(Duration::from_millis(50)));
         keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -85,7 +85,16 @@ impl Companion {
                     Err(_) => break,
                 }
             }
-            let close = self.carry_out(round).await;
+            // The round's pushes and commit, and the next leases, go together (one
+            // connection, pipelined): a worker waits one round trip, not two.
+            let closing = round
+                .iter()
+                .any(|command| matches!(command, Command::Close(_)));
+            let close = if closing {
+                self.carry_out(round).await
+            } else {
+                tokio::join!(self.carry_out(round), self.fill()).0
+            };
             if lock(&self.state).failed.is_some() {
                 // Redis stayed away: nothing more is committed, so whatever this worker
                 // had not acked runs again elsewhere once its leases expire.
@@ -95,6 +104,7 @@ impl Companion {
                 return;
             }
             if let Some(done) = close {
+                self.release().await;
                 self.send_stats(&mut stats_sent).await;
                 self.leave().await;
                 let _ = done.send(());
@@ -104,22 +114,39 @@ impl Companion {
                 self.send_stats(&mut stats_sent).await;
                 stats_at = Instant::now();
             }
-            self.fill().await;
         }
     }
 
-    /// Carries out a round of commands in order; the close command, if any, is returned.
-    async fn carry_out(&mut self, round: Vec<Command>) -> Option<std::sync::mpsc::Sender<()>> {
+    /// Carries out a round of commands; the close command, if any, is returned. Pushes go
+    /// first, then retries, then one commit of every ack of the round with the feeds'
+    /// latest lengths: a push never waits behind an ack, so a request is never acked before
+    /// the requests it gave are in Redis (acking later, together, is always safe).
+    async fn carry_out(&self, round: Vec<Command>) -> Option<std::sync::mpsc::Sender<()>> {
         let count = round.len();
         let mut pushes = Vec::new();
+        let mut acks = Vec::new();
+        let mut feeds = Vec::new();
+        let mut later = Vec::new();
         let mut close = None;
         for command in round {
-            if !matches!(command, Command::Push(_)) {
-                self.push(std::mem::take(&mut pushes)).await;
-            }
             match command {
                 Command::Push(request) => pushes.push(*request),
-                Command::Commit { acks, feeds } => self.commit(acks, feeds).await,
+                Command::Commit {
+                    acks: more,
+                    feeds: lengths,
+                } => {
+                    acks.extend(more);
+                    if !lengths.is_empty() {
+                        feeds = lengths;
+                    }
+                }
+                Command::Close(done) => close = Some(done),
+                other => later.push(other),
+            }
+        }
+        self.push(pushes).await;
+        for command in later {
+            match command {
                 Command::Nack { id, request, after } => {
                     let frontier = &self.frontier;
                     let (worker, request) = (&self.config.worker, &*request);
@@ -132,15 +159,17 @@ impl Companion {
                     self.retry("set a host's delay", || frontier.set_delay(&host, ms))
                         .await;
                 }
-                Command::Close(done) => close = Some(done),
+                _ => {}
             }
         }
-        self.push(pushes).await;
+        if !acks.is_empty() {
+            self.commit(acks, feeds).await;
+        }
         lock(&self.state).queued -= count - usize::from(close.is_some());
         close
     }
 
-    async fn push(&mut self, requests: Vec<Request>) {
+    async fn push(&self, requests: Vec<Request>) {
         if requests.is_empty() {
             return;
         }
@@ -159,7 +188,7 @@ impl Companion {
         state.remaining = state.remaining.max(added);
     }
 
-    async fn commit(&mut self, acks: Vec<(LeaseId, String)>, feeds: Vec<(String, u64)>) {
+    async fn commit(&self, acks: Vec<(LeaseId, String)>, feeds: Vec<(String, u64)>) {
         let frontier = &self.frontier;
         let worker = &self.config.worker;
         let ids: Vec<&str> = acks.iter().map(|(_, id)| id.as_str()).collect();
@@ -173,12 +202,17 @@ impl Companion {
     }
 
     /// Leases what the engine can start now, and wakes it.
-    async fn fill(&mut self) {
+    async fn fill(&self) {
+        // Without a delay, a buffer as deep as the engine's places hides the round trip;
+        // with one, only what can start now is leased, so no lease waits in a buffer
+        // while its host's delay runs.
+        let depth = match self.config.options.delay.is_zero() {
+            true => self.config.concurrency * 2,
+            false => self.config.concurrency,
+        };
         let want = {
             let state = lock(&self.state);
-            self.config
-                .concurrency
-                .saturating_sub(state.held.len() + state.ready.len())
+            depth.saturating_sub(state.held.len() + state.ready.len())
         };
         if want == 0 {
             return;
@@ -207,7 +241,7 @@ impl Companion {
     }
 
     /// Extends the leases this worker holds and keeps its heartbeat.
-    async fn keep_alive(&mut self) {
+    async fn keep_alive(&self) {
         let ids: Vec<String> = {
             let state = lock(&self.state);
             let held = state.held.values().map(|(id, _)| id.clone());
@@ -222,8 +256,27 @@ impl Companion {
         self.retry("heartbeat", || frontier.heartbeat(worker)).await;
     }
 
+    /// Gives back the leases this worker still has (buffered, or held by a crawl that
+    /// stops before they are done), so other workers take them now, not at their deadline.
+    async fn release(&self) {
+        let ids: Vec<String> = {
+            let mut state = lock(&self.state);
+            let held = state.held.drain().map(|(_, (id, _))| id);
+            let mut ids: Vec<String> = held.collect();
+            ids.extend(state.ready.drain(..).map(|(id, _)| id));
+            ids
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let (frontier, worker) = (&self.frontier, &self.config.worker);
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.retry("release leases", || frontier.release(worker, &refs))
+            .await;
+    }
+
     /// Adds this worker's stat changes since the last call to the cluster's.
-    async fn send_stats(&mut self, sent: &mut BTreeMap<String, i64>) {
+    async fn send_stats(&self, sent: &mut BTreeMap<String, i64>) {
         let mut deltas = BTreeMap::new();
         for (name, value) in self.stats.snapshot() {
             let Some(value) = value.as_i64() else {
@@ -242,7 +295,7 @@ impl Companion {
 
     /// Leaves the crawl; the last worker out of a finished crawl deletes its keys, unless
     /// `SCHEDULER_PERSIST`.
-    async fn leave(&mut self) {
+    async fn leave(&self) {
         let (frontier, worker) = (&self.frontier, &self.config.worker);
         let stale = self.config.options.lease * 3;
         let Some((workers, remaining)) =

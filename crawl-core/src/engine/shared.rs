@@ -125,7 +125,9 @@ impl Shared {
             (Some(_), None) => true,
             _ => false,
         };
-        if core.tasks == 0 || earlier {
+        // Only when the crawl may be over (the loop itself settles too: waking it whenever no
+        // task runs would spin it while a durable frontier commits).
+        if core.done() || earlier {
             self.wake.notify_one();
         }
         if self.start_waiting.load(Ordering::Relaxed) && core.frontier.pending() < self.backlog() {
