@@ -20,9 +20,7 @@ mod settings_table;
 mod signature;
 mod spider;
 
-#[path = "../../crawl-core/src/selector/grammar.rs"]
-#[allow(dead_code, missing_docs)]
-mod grammar;
+use crawl_dsl::css as grammar;
 
 use proc_macro::TokenStream;
 

@@ -9,70 +9,7 @@ use crate::core_path;
 use crate::errors::{did_you_mean, list, Errors};
 use crate::signature;
 
-/// A signal: its name, `SignalKind` variant, and payload as `(field, type text)`.
-pub(crate) struct SignalSpec {
-    name: &'static str,
-    variant: &'static str,
-    payload: &'static [(&'static str, &'static str)],
-}
-
-const SIGNALS: &[SignalSpec] = &[
-    SignalSpec {
-        name: "engine_started",
-        variant: "EngineStarted",
-        payload: &[],
-    },
-    SignalSpec {
-        name: "spider_opened",
-        variant: "SpiderOpened",
-        payload: &[],
-    },
-    SignalSpec {
-        name: "spider_idle",
-        variant: "SpiderIdle",
-        payload: &[],
-    },
-    SignalSpec {
-        name: "spider_closed",
-        variant: "SpiderClosed",
-        payload: &[("reason", "&str")],
-    },
-    SignalSpec {
-        name: "item_scraped",
-        variant: "ItemScraped",
-        payload: &[("item", "&BoxedItem")],
-    },
-    SignalSpec {
-        name: "item_dropped",
-        variant: "ItemDropped",
-        payload: &[("item", "Option<&BoxedItem>"), ("reason", "&str")],
-    },
-    SignalSpec {
-        name: "item_error",
-        variant: "ItemError",
-        payload: &[("item", "Option<&BoxedItem>"), ("error", "&BoxError")],
-    },
-    SignalSpec {
-        name: "request_scheduled",
-        variant: "RequestScheduled",
-        payload: &[("request", "&Request")],
-    },
-    SignalSpec {
-        name: "request_dropped",
-        variant: "RequestDropped",
-        payload: &[("request", "&Request")],
-    },
-    SignalSpec {
-        name: "response_received",
-        variant: "ResponseReceived",
-        payload: &[("response", "&Response")],
-    },
-    SignalSpec {
-        name: "spider_error",
-        variant: "SpiderError",
-        payload: &[("url", "&str"), ("error", "&BoxError")],
-    },
-];
+pub(crate) use crawl_dsl::signals::{SignalSpec, SIGNALS};
 
 /// A checked handler: its signal, arguments taken, and an item type filter.
 pub(crate) struct HandlerDef {
@@ -149,8 +86,8 @@ pub(crate) fn check(
     method: bool,
     errors: &mut Errors,
 ) -> Option<HandlerDef> {
-    let payload: Vec<String> = signal
-        .payload
+    let fields: Vec<(&str, String)> = signal.payload().collect();
+    let payload: Vec<String> = fields
         .iter()
         .map(|(field, ty)| format!("{field}: {ty}"))
         .collect();
@@ -199,7 +136,7 @@ pub(crate) fn check(
             );
         } else if signature::is_ref_to(&arg.ty, "Crawler") {
             takes_crawler = true;
-        } else if let Some((field, ty)) = signal.payload.get(taken) {
+        } else if let Some((field, ty)) = fields.get(taken) {
             if matches(&arg.ty, ty) {
                 taken += 1;
             } else if *field == "item" && signal.name == "item_scraped" {
@@ -240,7 +177,7 @@ pub(crate) fn handler_impl(
     let variant = format_ident!("{}", def.signal.variant);
     let fields: Vec<Ident> = def
         .signal
-        .payload
+        .fields
         .iter()
         .map(|(field, _)| format_ident!("{field}"))
         .collect();

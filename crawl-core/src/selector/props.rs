@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::grammar::{parse_query, PseudoElement};
+use crawl_dsl::css::{parse_query, PseudoElement};
 use super::Document;
 
 /// Text made of the characters queries are built from, and a few others.

@@ -3,8 +3,6 @@
 //! Overrides come from a spider's attribute (checked while compiling), the command line
 //! (`-s NAME=value`) and the environment (`CRAWL_NAME=value`).
 
-#[macro_use]
-mod keys;
 mod reference;
 mod value;
 
@@ -73,7 +71,7 @@ macro_rules! define_settings {
     };
 }
 
-crawl_settings_table!(define_settings);
+crawl_dsl::crawl_settings_table!(define_settings);
 
 impl Settings {
     /// Applies `NAME=value` pairs, e.g. from `-s` on the command line.

@@ -1,47 +1,11 @@
-//! The table of middleware hooks: each one's kind, arguments and form.
+//! A hook fn's signature checked against its row of crawl-dsl's hook table.
 
 use syn::{Signature, Type};
 
 use super::HookDef;
 use crate::errors::Errors;
 use crate::signature;
-
-/// Downloader or spider middleware.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Downloader,
-    Spider,
-}
-
-/// One hook: its name, kind, required arguments (type names) and whether it is async.
-pub(crate) struct Hook {
-    pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
-    /// Required leading arguments, as `&mut T`, `&T` or `T` type texts.
-    pub(crate) args: &'static [&'static str],
-    /// Whether it may take `origin: &Origin` after them.
-    pub(crate) origin: bool,
-    pub(crate) is_async: bool,
-    pub(crate) form: &'static str,
-}
-
-/// Every hook.
-pub(crate) const HOOKS: &[Hook] = &[
-    Hook { name: "process_request", kind: Kind::Downloader, args: &["&mut Request"], origin: false, is_async: true,
-        form: "`async fn process_request(request: &mut Request)`, returning `()`, `Option<Response>`, `Response` or `Request`, or a `Result` of one" },
-    Hook { name: "process_response", kind: Kind::Downloader, args: &["Response"], origin: false, is_async: true,
-        form: "`async fn process_response(response: Response)`, returning `Response` or `Request`, or a `Result` of one" },
-    Hook { name: "process_exception", kind: Kind::Downloader, args: &["&Request", "&BoxError"], origin: false, is_async: true,
-        form: "`async fn process_exception(request: &Request, error: &BoxError)`, returning `()`, `Option<Response>`, `Option<Request>`, `Response` or `Request`, or a `Result` of one" },
-    Hook { name: "process_spider_output", kind: Kind::Spider, args: &["OutputStream"], origin: true, is_async: true,
-        form: "`async fn process_spider_output(outputs: OutputStream, origin: &Origin)` yielding outputs with `yield_!`" },
-    Hook { name: "process_start", kind: Kind::Spider, args: &["OutputStream"], origin: false, is_async: true,
-        form: "`async fn process_start(start: OutputStream)` yielding outputs with `yield_!`" },
-    Hook { name: "process_spider_input", kind: Kind::Spider, args: &["&Response"], origin: false, is_async: false,
-        form: "`fn process_spider_input(response: &Response) -> Result<()>`" },
-    Hook { name: "process_spider_exception", kind: Kind::Spider, args: &["&Origin", "&BoxError"], origin: false, is_async: false,
-        form: "`fn process_spider_exception(origin: &Origin, error: &BoxError) -> Option<OutputStream>`" },
-];
+pub(crate) use crawl_dsl::hooks::{Hook, Kind, HOOKS};
 
 fn matches(ty: &Type, expected: &str) -> bool {
     if let Some(name) = expected.strip_prefix("&mut ") {
