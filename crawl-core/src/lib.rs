@@ -250,11 +250,13 @@ mod serde_traits {
     pub use serde::{Deserialize, Serialize};
 }
 
+// The guide's examples crawl the demo site: as doc tests they need the `demo-site` feature.
+#[cfg(any(not(doctest), feature = "demo-site"))]
 pub mod _guide;
 
 /// The README's examples, compiled (and run where they need no network) as doc tests, so the
 /// README cannot drift from the code.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "demo-site"))]
 #[doc = include_str!("../../README.md")]
 mod readme {}
 

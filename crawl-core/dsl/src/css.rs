@@ -95,9 +95,10 @@ pub fn parse_query(query: &str) -> Result<ParsedQuery, QueryError> {
     let css = join(groups.iter().map(|g| g.css.as_str()));
     let selector = match css.is_empty() {
         true => None,
-        false => Some(Selector::parse(&css).map_err(|_| {
-            error::css_error(groups.iter().map(|g| (g.css.as_str(), g.offset)))
-        })?),
+        false => Some(
+            Selector::parse(&css)
+                .map_err(|_| error::css_error(groups.iter().map(|g| (g.css.as_str(), g.offset))))?,
+        ),
     };
     let needs_scope = |g: &&Group| top_level(&g.css).any(|(_, b)| is_combinator(b));
     let scoped = match groups.iter().any(|g| needs_scope(&g)) {

@@ -118,6 +118,11 @@ mod tests {
             ]
         );
         assert_eq!(dropped.variant, "ItemDropped");
-        assert!(SIGNALS.iter().find(|s| s.name == "engine_started").unwrap().fields.is_empty());
+        assert!(SIGNALS
+            .iter()
+            .find(|s| s.name == "engine_started")
+            .unwrap()
+            .fields
+            .is_empty());
     }
 }
