@@ -88,7 +88,9 @@ pub use response::{OverBudget, Response};
 #[doc(inline)]
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]
-pub use settings::{settings_reference, SettingValue, Settings, SETTING_NAMES};
+pub use settings::{
+    settings_reference, ComponentOrders, Enabled, SettingValue, Settings, SETTING_NAMES,
+};
 #[doc(inline)]
 pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]

@@ -3,13 +3,13 @@
 //! Overrides come from a spider's attribute (checked while compiling), the command line
 //! (`-s NAME=value`) and the environment (`CRAWL_NAME=value`).
 
+mod orders;
 mod reference;
 mod value;
 
+pub use orders::{ComponentOrders, Enabled};
 pub use reference::settings_reference;
 pub use value::{SettingValue, StringMap};
-
-use crate::middleware::ComponentOrders;
 
 macro_rules! define_settings {
     ($( $(#[$doc:meta])* $name:ident $field:ident : $ty:ty = $default:expr; )*) => {

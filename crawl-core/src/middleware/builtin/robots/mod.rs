@@ -19,7 +19,6 @@
 //! `robotstxt/unreachable` (origins whose robots.txt could not be fetched: each is logged
 //! once, at WARN, as all of its requests are then forbidden), `robotstxt/forbidden`.
 
-#[path = "robots_util.rs"]
 mod util;
 
 use std::collections::HashMap;

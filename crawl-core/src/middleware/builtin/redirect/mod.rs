@@ -11,7 +11,6 @@
 //! past the limit the request is dropped, logged at WARN (`Discarding <GET url>: max
 //! redirections reached ...`) and counted in `redirect/max_reached`.
 
-#[path = "redirect_util.rs"]
 pub(super) mod util;
 
 use std::sync::Arc;
