@@ -72,7 +72,7 @@ pub mod cli;
 pub mod demo_site;
 
 #[doc(inline)]
-pub use crawler::{Components, Crawler};
+pub use crawler::{ComponentNames, Components, Crawler};
 #[doc(inline)]
 pub use engine::{crawl, CrawlOptions, CrawlResult};
 #[doc(inline)]

@@ -10,6 +10,7 @@ mod core_path;
 mod errors;
 mod fallback;
 mod generator;
+mod item;
 mod middleware;
 mod on;
 mod patterns;

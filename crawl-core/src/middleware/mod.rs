@@ -13,7 +13,7 @@ mod spider;
 
 pub use builtin::httperror_meta::{HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META};
 pub use downloader::{
-    DownloadResult, DownloaderChain, DownloaderMiddleware, DownloaderMiddlewareEntry,
-    ExceptionOutcome, IgnoreRequest, RequestOutcome, ResponseOutcome,
+    DownloadResult, DownloaderChain, DownloaderHooks, DownloaderMiddleware,
+    DownloaderMiddlewareEntry, ExceptionOutcome, IgnoreRequest, RequestOutcome, ResponseOutcome,
 };
 pub use spider::{Origin, SpiderChain, SpiderMiddleware, SpiderMiddlewareEntry};

@@ -22,8 +22,8 @@ use serde_json::Value;
 use self::util::{dont_redirect, redirect, Limits};
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, ResponseOutcome, HANDLE_HTTPSTATUS_ALL_META,
-    HANDLE_HTTPSTATUS_LIST_META,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, ResponseOutcome,
+    HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META,
 };
 use crate::{BoxError, Crawler, Request, Response};
 
@@ -100,8 +100,8 @@ impl DownloaderMiddleware for Redirect {
         )
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (false, true, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::RESPONSE
     }
 }
 

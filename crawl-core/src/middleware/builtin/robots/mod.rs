@@ -32,7 +32,7 @@ use self::util::{agent_token, Fetched, Rules};
 use crate::error::kind_of;
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome,
 };
 use crate::{BoxError, Crawler, Error, Request, Settings};
 
@@ -179,7 +179,7 @@ impl DownloaderMiddleware for RobotsTxt {
         })
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }
