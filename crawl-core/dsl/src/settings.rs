@@ -10,7 +10,7 @@
 macro_rules! crawl_settings_table {
     ($callback:ident) => {
         $callback! {
-            /// The bot's (the project's) name, shown in the crawl's first log line,
+            /// The bot's (the project's) name, shown in the crawl's start log line,
             /// `crawl 0.1.0 started (bot: NAME)`.
             BOT_NAME bot_name: String = "crawl".to_owned();
             /// Maximum concurrent requests across all domains.
