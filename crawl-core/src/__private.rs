@@ -130,8 +130,8 @@ impl<T: Default> DefaultSpider for T {
 
 pub use crate::hook::Hook;
 pub use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome, Origin, RequestOutcome,
-    ResponseOutcome, SpiderMiddleware, SpiderMiddlewareEntry,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome, Origin,
+    RequestOutcome, ResponseOutcome, SpiderMiddleware, SpiderMiddlewareEntry,
 };
 pub use crate::pipeline::{ItemPipeline, PipelineEntry, PipelineOutcome};
 pub use crate::signals::{Signal, SignalHandler, SignalHandlerEntry, SignalKind};

@@ -155,15 +155,14 @@ impl Crawler {
         &self.inner.parts.downloader
     }
 
-    /// The enabled components' names: `(downloader middlewares, spider middlewares,
-    /// pipelines)`, each in order.
-    pub fn component_names(&self) -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
+    /// The enabled components' names, each kind in order.
+    pub fn component_names(&self) -> ComponentNames {
         let components = &self.inner.parts.components;
-        (
-            components.downloader.names(),
-            components.spider.names(),
-            components.pipelines.names(),
-        )
+        ComponentNames {
+            downloader_middlewares: components.downloader.names(),
+            spider_middlewares: components.spider.names(),
+            pipelines: components.pipelines.names(),
+        }
     }
 
     /// The spider's own state (Scrapy's `spider.state`): a value a spider keeps across
@@ -233,4 +232,16 @@ impl Crawler {
         self.inner.closing.store(true, Ordering::SeqCst);
         self.send_event(Event::Close(reason.to_owned()));
     }
+}
+
+/// The names of a crawl's enabled components ([`Crawler::component_names`]), each kind in the
+/// order it runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentNames {
+    /// The downloader middlewares with a `process_request` hook, lowest order first.
+    pub downloader_middlewares: Vec<&'static str>,
+    /// The spider middlewares, lowest order first.
+    pub spider_middlewares: Vec<&'static str>,
+    /// The item pipelines, lowest order first.
+    pub pipelines: Vec<&'static str>,
 }

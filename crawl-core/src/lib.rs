@@ -72,7 +72,7 @@ pub mod cli;
 pub mod demo_site;
 
 #[doc(inline)]
-pub use crawler::{Components, Crawler};
+pub use crawler::{ComponentNames, Components, Crawler};
 #[doc(inline)]
 pub use engine::{crawl, CrawlOptions, CrawlResult};
 #[doc(inline)]
@@ -88,7 +88,9 @@ pub use response::{OverBudget, Response};
 #[doc(inline)]
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]
-pub use settings::{settings_reference, SettingValue, Settings, SETTING_NAMES};
+pub use settings::{
+    settings_reference, ComponentOrders, Enabled, SettingValue, Settings, SETTING_NAMES,
+};
 #[doc(inline)]
 pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
 #[doc(inline)]
@@ -250,11 +252,13 @@ mod serde_traits {
     pub use serde::{Deserialize, Serialize};
 }
 
+// The guide's examples crawl the demo site: as doc tests they need the `demo-site` feature.
+#[cfg(any(not(doctest), feature = "demo-site"))]
 pub mod _guide;
 
 /// The README's examples, compiled (and run where they need no network) as doc tests, so the
 /// README cannot drift from the code.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "demo-site"))]
 #[doc = include_str!("../../README.md")]
 mod readme {}
 

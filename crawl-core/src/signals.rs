@@ -9,127 +9,46 @@ use futures::FutureExt;
 use crate::hook::Hook;
 use crate::{BoxError, BoxedItem, Crawler, Request, Response};
 
-/// The kinds of signal, named as in Scrapy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SignalKind {
-    /// The engine started (before the spider opens).
-    EngineStarted,
-    /// The spider opened; the crawl waits for every handler before the first request.
-    SpiderOpened,
-    /// Nothing is left to do; a handler may schedule requests to keep the spider open.
-    SpiderIdle,
-    /// The spider closed, with its reason.
-    SpiderClosed,
-    /// An item passed every pipeline.
-    ItemScraped,
-    /// A pipeline dropped an item.
-    ItemDropped,
-    /// A pipeline failed on an item.
-    ItemError,
-    /// A request was queued.
-    RequestScheduled,
-    /// A request was dropped by the scheduler (a duplicate).
-    RequestDropped,
-    /// A response arrived from the downloader.
-    ResponseReceived,
-    /// A callback failed or panicked.
-    SpiderError,
+macro_rules! define_signals {
+    ($( $(#[$doc:meta])* $variant:ident $name:ident $({ $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? })?; )*) => {
+        /// The kinds of signal, named as in Scrapy.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum SignalKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl SignalKind {
+            /// Every kind, in table order.
+            pub const ALL: [SignalKind; [$(stringify!($variant)),*].len()] =
+                [$(SignalKind::$variant),*];
+        }
+
+        /// A signal with its payload.
+        #[derive(Debug)]
+        pub enum Signal<'a> {
+            $(
+                #[doc = concat!("See [`SignalKind::", stringify!($variant), "`].")]
+                $variant $({ $( $(#[$fdoc])* $field: $ty ),* })?,
+            )*
+        }
+
+        impl Signal<'_> {
+            /// The signal's kind.
+            pub fn kind(&self) -> SignalKind {
+                match self {
+                    $( Signal::$variant { .. } => SignalKind::$variant, )*
+                }
+            }
+        }
+    };
 }
+
+// The table is shared with `crawl-macros`, which checks `#[on(NAME)]` handlers against it.
+crawl_dsl::crawl_signals_table!(define_signals);
 
 impl SignalKind {
-    /// Every kind, in table order.
-    pub const ALL: [SignalKind; 11] = [
-        SignalKind::EngineStarted,
-        SignalKind::SpiderOpened,
-        SignalKind::SpiderIdle,
-        SignalKind::SpiderClosed,
-        SignalKind::ItemScraped,
-        SignalKind::ItemDropped,
-        SignalKind::ItemError,
-        SignalKind::RequestScheduled,
-        SignalKind::RequestDropped,
-        SignalKind::ResponseReceived,
-        SignalKind::SpiderError,
-    ];
-
     fn index(self) -> usize {
         self as usize
-    }
-}
-
-/// A signal with its payload.
-#[derive(Debug)]
-pub enum Signal<'a> {
-    /// See [`SignalKind::EngineStarted`].
-    EngineStarted,
-    /// See [`SignalKind::SpiderOpened`].
-    SpiderOpened,
-    /// See [`SignalKind::SpiderIdle`].
-    SpiderIdle,
-    /// See [`SignalKind::SpiderClosed`].
-    SpiderClosed {
-        /// The finish reason.
-        reason: &'a str,
-    },
-    /// See [`SignalKind::ItemScraped`].
-    ItemScraped {
-        /// The item.
-        item: &'a BoxedItem,
-    },
-    /// See [`SignalKind::ItemDropped`].
-    ItemDropped {
-        /// The item, when the pipeline gave it back.
-        item: Option<&'a BoxedItem>,
-        /// Why it was dropped.
-        reason: &'a str,
-    },
-    /// See [`SignalKind::ItemError`].
-    ItemError {
-        /// The item, when the pipeline gave it back.
-        item: Option<&'a BoxedItem>,
-        /// The failure.
-        error: &'a BoxError,
-    },
-    /// See [`SignalKind::RequestScheduled`].
-    RequestScheduled {
-        /// The request.
-        request: &'a Request,
-    },
-    /// See [`SignalKind::RequestDropped`].
-    RequestDropped {
-        /// The request.
-        request: &'a Request,
-    },
-    /// See [`SignalKind::ResponseReceived`].
-    ResponseReceived {
-        /// The response.
-        response: &'a Response,
-    },
-    /// See [`SignalKind::SpiderError`].
-    SpiderError {
-        /// The URL of the response whose callback failed.
-        url: &'a str,
-        /// The failure.
-        error: &'a BoxError,
-    },
-}
-
-impl Signal<'_> {
-    /// The signal's kind.
-    pub fn kind(&self) -> SignalKind {
-        match self {
-            Signal::EngineStarted => SignalKind::EngineStarted,
-            Signal::SpiderOpened => SignalKind::SpiderOpened,
-            Signal::SpiderIdle => SignalKind::SpiderIdle,
-            Signal::SpiderClosed { .. } => SignalKind::SpiderClosed,
-            Signal::ItemScraped { .. } => SignalKind::ItemScraped,
-            Signal::ItemDropped { .. } => SignalKind::ItemDropped,
-            Signal::ItemError { .. } => SignalKind::ItemError,
-            Signal::RequestScheduled { .. } => SignalKind::RequestScheduled,
-            Signal::RequestDropped { .. } => SignalKind::RequestDropped,
-            Signal::ResponseReceived { .. } => SignalKind::ResponseReceived,
-            Signal::SpiderError { .. } => SignalKind::SpiderError,
-        }
     }
 }
 

@@ -80,7 +80,7 @@ impl StampSecond {
 /// Which pipelines the crawl enabled, in order, as the crawler reports them.
 #[on(spider_opened)]
 async fn remember_enabled(crawler: &Crawler) {
-    let (_, _, pipelines) = crawler.component_names();
+    let pipelines = crawler.component_names().pipelines;
     ENABLED
         .lock()
         .unwrap()

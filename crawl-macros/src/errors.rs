@@ -31,6 +31,12 @@ impl Errors {
         self.errors.is_empty()
     }
 
+    /// Every message recorded, in order (for the validate stages' unit tests).
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.errors.iter().map(ToString::to_string).collect()
+    }
+
     /// All errors as one, or `Ok` when there were none.
     pub(crate) fn finish(self) -> syn::Result<()> {
         let mut all = self.errors.into_iter();

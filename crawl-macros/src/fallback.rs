@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Attribute, Block, ImplItem, ItemFn, ItemImpl};
 
+use crate::errors::Errors;
 use crate::generator;
 
 /// The impl block as written, generator bodies replaced by `unimplemented!()`.
@@ -32,5 +33,42 @@ fn stub(attrs: &mut Vec<Attribute>, block: &mut Block) {
     if generator::mentions_yield(block) {
         *block = syn::parse_quote!({ ::std::unimplemented!() });
         attrs.push(syn::parse_quote!(#[allow(unused_variables, unreachable_code)]));
+    }
+}
+
+/// An item a macro goes on, which it can give back as written when it finds errors.
+pub(crate) trait Fallback {
+    /// The item as written, generator bodies stubbed.
+    fn fallback(&self) -> TokenStream;
+}
+
+impl Fallback for ItemFn {
+    fn fallback(&self) -> TokenStream {
+        function(self)
+    }
+}
+
+impl Fallback for ItemImpl {
+    fn fallback(&self) -> TokenStream {
+        impl_block(self)
+    }
+}
+
+/// The one choice between a macro's expansion and its fallback: `expand(def, item)` when no
+/// error was found, else the user's item with every error, so one mistake makes one error and
+/// the rest of the crate still compiles.
+pub(crate) fn expand_or_fallback<D, T: Fallback>(
+    errors: Errors,
+    def: Option<D>,
+    item: T,
+    expand: impl FnOnce(D, T) -> TokenStream,
+) -> TokenStream {
+    match (errors.finish(), def) {
+        (Ok(()), Some(def)) => expand(def, item),
+        (result, _) => {
+            let error = result.err().map(syn::Error::into_compile_error);
+            let item = item.fallback();
+            quote!(#item #error)
+        }
     }
 }

@@ -10,6 +10,7 @@ mod core_path;
 mod errors;
 mod fallback;
 mod generator;
+mod item;
 mod middleware;
 mod on;
 mod patterns;
@@ -20,9 +21,7 @@ mod settings_table;
 mod signature;
 mod spider;
 
-#[path = "../../crawl-core/src/selector/grammar.rs"]
-#[allow(dead_code, missing_docs)]
-mod grammar;
+use crawl_dsl::css as grammar;
 
 use proc_macro::TokenStream;
 

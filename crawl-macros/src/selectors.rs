@@ -1,6 +1,6 @@
 //! Literal CSS queries and XPath expressions in callback bodies: parsed while compiling
-//! with crawl-core's own grammars (the CSS one shared by `#[path]`, the XPath one from the
-//! `crawl-xpath` crate), and compiled once at run time.
+//! with crawl-core's own grammars (the CSS one from the `crawl-dsl` crate, the XPath one
+//! from the `crawl-xpath` crate), and compiled once at run time.
 
 use quote::{quote_spanned, ToTokens};
 use syn::visit_mut::{self, VisitMut};

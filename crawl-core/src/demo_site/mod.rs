@@ -16,6 +16,7 @@ mod api;
 pub mod data;
 mod endpoints;
 mod failures;
+mod files;
 mod login;
 mod pages;
 mod sitemaps;

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use crate::crawler::Components;
 use crate::middleware::{
-    builtin, ComponentOrders, DownloaderChain, DownloaderMiddleware, DownloaderMiddlewareEntry,
-    Enabled, SpiderChain, SpiderMiddleware, SpiderMiddlewareEntry,
+    builtin, DownloaderChain, DownloaderMiddleware, DownloaderMiddlewareEntry, SpiderChain,
+    SpiderMiddleware, SpiderMiddlewareEntry,
 };
 use crate::pipeline::{ItemPipeline, PipelineChain, PipelineEntry};
 use crate::signals::Signals;
-use crate::{Error, Settings, Spider};
+use crate::{ComponentOrders, Enabled, Error, Settings, Spider};
 
 /// A registry entry of some kind of component.
 trait Entry: inventory::Collect {

@@ -137,6 +137,12 @@ impl Engine {
     async fn run(mut self) -> Result<CrawlResult, Error> {
         let started = Instant::now();
         let (crawler, stats) = (self.shared.crawler.clone(), self.shared.stats.clone());
+        // Scrapy's first line, naming the project's bot (`BOT_NAME`).
+        tracing::info!(
+            "crawl {} started (bot: {})",
+            env!("CARGO_PKG_VERSION"),
+            self.shared.settings.bot_name
+        );
         stats.set(
             "start_time",
             humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),

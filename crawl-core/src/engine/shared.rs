@@ -73,6 +73,8 @@ pub(super) struct Shared {
     start_waiting: AtomicBool,
     /// Whether the frontier commits acks (a job dir): outputs are staged per request.
     pub(super) durable: bool,
+    /// Whether a filtered duplicate was logged: without `DUPEFILTER_DEBUG`, only the first is.
+    duplicate_logged: AtomicBool,
 }
 
 impl Shared {
@@ -101,6 +103,7 @@ impl Shared {
             durable: frontier_commits,
             start_room: Notify::new(),
             start_waiting: AtomicBool::new(false),
+            duplicate_logged: AtomicBool::new(false),
             wake: Notify::new(),
             parts,
             crawler,
@@ -406,6 +409,10 @@ impl Shared {
         let listened =
             signals.has(SignalKind::RequestScheduled) || signals.has(SignalKind::RequestDropped);
         let copy = listened.then(|| request.clone());
+        let logged =
+            self.settings.dupefilter_debug || !self.duplicate_logged.load(Ordering::Relaxed);
+        let described = (logged && tracing::enabled!(tracing::Level::DEBUG))
+            .then(|| format!("<{} {}>", request.method, request.url));
         match core.frontier.push(request) {
             Pushed::Queued => {
                 self.stats.inc("scheduler/enqueued");
@@ -418,12 +425,27 @@ impl Shared {
             }
             Pushed::Duplicate => {
                 self.stats.inc("dupefilter/filtered");
+                if let Some(request) = described {
+                    self.log_duplicate(&request);
+                }
                 if let Some(request) = copy {
                     self.signal_later(core, SignalKind::RequestDropped, request, |request| {
                         Signal::RequestDropped { request }
                     });
                 }
             }
+        }
+    }
+
+    /// Logs a filtered duplicate as Scrapy's dupe filter does: every one with
+    /// `DUPEFILTER_DEBUG`, else the first only.
+    fn log_duplicate(&self, request: &str) {
+        if self.settings.dupefilter_debug {
+            tracing::debug!("Filtered duplicate request: {request}");
+        } else if !self.duplicate_logged.swap(true, Ordering::Relaxed) {
+            tracing::debug!(
+                "Filtered duplicate request: {request} - no more duplicates will be shown (see DUPEFILTER_DEBUG to show all duplicates)"
+            );
         }
     }
 }

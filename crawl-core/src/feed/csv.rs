@@ -15,7 +15,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 
 use serde_json::{Map, Value};
 
-use super::formats::{resume_lines, start_lines, Exporter};
+use super::exporter::{resume_lines, start_lines, Exporter};
 use crate::BoxedItem;
 
 /// Writes one CSV record per item.

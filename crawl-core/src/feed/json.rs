@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 
-use super::formats::{resume_lines, start_lines, tail, trim_end, Exporter};
+use super::exporter::{resume_lines, start_lines, tail, trim_end, Exporter};
 use crate::BoxedItem;
 
 /// One JSON object per line.

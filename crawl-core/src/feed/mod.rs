@@ -1,6 +1,7 @@
 //! Feed exports: items written to files or stdout as they are scraped.
 
 mod csv;
+mod exporter;
 mod formats;
 mod json;
 mod setting;
@@ -9,7 +10,8 @@ mod spec;
 mod tests;
 mod xml;
 
-pub use formats::{Exporter, FeedFormat};
+pub use exporter::Exporter;
+pub use formats::FeedFormat;
 pub use setting::feeds_from_setting;
 pub use spec::{FeedSpec, FeedTarget};
 

@@ -21,7 +21,7 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use serde_json::Value;
 
-use super::formats::{tail, trim_end, Exporter};
+use super::exporter::{tail, trim_end, Exporter};
 use crate::BoxedItem;
 
 const HEADER: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<items>\n";

@@ -116,11 +116,42 @@ pub trait DownloaderMiddleware: Send + Sync + 'static {
         Hook::ready(Ok(ExceptionOutcome::Continue))
     }
 
-    /// Which hooks this middleware overrides `(request, response, exception)`; the chain
-    /// calls only those.
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, true, true)
+    /// Which hooks this middleware overrides; the chain calls only those.
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::ALL
     }
+}
+
+/// Which hooks a downloader middleware overrides ([`DownloaderMiddleware::hooks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloaderHooks {
+    /// `process_request`.
+    pub request: bool,
+    /// `process_response`.
+    pub response: bool,
+    /// `process_exception`.
+    pub exception: bool,
+}
+
+impl DownloaderHooks {
+    /// Every hook: what a middleware that does not say has.
+    pub const ALL: DownloaderHooks = DownloaderHooks {
+        request: true,
+        response: true,
+        exception: true,
+    };
+    /// `process_request` only.
+    pub const REQUEST: DownloaderHooks = DownloaderHooks {
+        request: true,
+        response: false,
+        exception: false,
+    };
+    /// `process_response` only.
+    pub const RESPONSE: DownloaderHooks = DownloaderHooks {
+        request: false,
+        response: true,
+        exception: false,
+    };
 }
 
 /// A downloader middleware known to the engine: built-in or registered by `#[middleware]`.
@@ -165,14 +196,14 @@ impl DownloaderChain {
     pub fn new(middlewares: Vec<Named>) -> Self {
         let mut chain = DownloaderChain::default();
         for (name, middleware) in middlewares {
-            let (request, response, exception) = middleware.hooks();
-            if request {
+            let hooks = middleware.hooks();
+            if hooks.request {
                 chain.request.push((name, middleware.clone()));
             }
-            if response {
+            if hooks.response {
                 chain.response.insert(0, (name, middleware.clone()));
             }
-            if exception {
+            if hooks.exception {
                 chain.exception.insert(0, (name, middleware));
             }
         }

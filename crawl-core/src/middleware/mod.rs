@@ -9,13 +9,11 @@
 
 pub mod builtin;
 mod downloader;
-mod orders;
 mod spider;
 
 pub use builtin::httperror_meta::{HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META};
 pub use downloader::{
-    DownloadResult, DownloaderChain, DownloaderMiddleware, DownloaderMiddlewareEntry,
-    ExceptionOutcome, IgnoreRequest, RequestOutcome, ResponseOutcome,
+    DownloadResult, DownloaderChain, DownloaderHooks, DownloaderMiddleware,
+    DownloaderMiddlewareEntry, ExceptionOutcome, IgnoreRequest, RequestOutcome, ResponseOutcome,
 };
-pub use orders::{ComponentOrders, Enabled};
 pub use spider::{Origin, SpiderChain, SpiderMiddleware, SpiderMiddlewareEntry};

@@ -34,7 +34,8 @@ impl Origin {
 /// A spider middleware: every hook optional. Output processing is a stream in, a stream
 /// out, so it may await, filter, add or reorder outputs.
 pub trait SpiderMiddleware: Send + Sync + 'static {
-    /// Processes the start requests (ascending order).
+    /// Processes the start requests (descending order, as Scrapy's: the highest order sees
+    /// the spider's start requests first, the lowest hands them to the engine).
     fn process_start(&self, start: OutputStream, crawler: &Crawler) -> OutputStream {
         let _ = crawler;
         start
@@ -99,9 +100,9 @@ impl SpiderChain {
         self.middlewares.iter().map(|(name, _)| *name).collect()
     }
 
-    /// The start requests after every `process_start`.
+    /// The start requests after every `process_start`, the highest order first.
     pub fn start(&self, mut start: OutputStream, crawler: &Crawler) -> OutputStream {
-        for (_, middleware) in &self.middlewares {
+        for (_, middleware) in self.middlewares.iter().rev() {
             start = middleware.process_start(start, crawler);
         }
         start

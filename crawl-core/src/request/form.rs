@@ -371,5 +371,4 @@ fn base_url(html: &Html, url: &Url) -> Url {
 }
 
 #[cfg(test)]
-#[path = "form_tests.rs"]
 mod tests;

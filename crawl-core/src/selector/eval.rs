@@ -7,7 +7,7 @@ use html5ever::{ns, LocalName};
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
 
-use super::grammar::{ParsedQuery, PseudoElement};
+use crawl_dsl::css::{ParsedQuery, PseudoElement};
 
 /// One result, borrowed from the document.
 pub(crate) enum Hit<'a> {

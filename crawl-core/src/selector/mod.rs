@@ -38,7 +38,6 @@ use scraper::Html;
 use crate::response::BodyCharge;
 
 mod eval;
-mod grammar;
 mod list;
 mod parse;
 #[cfg(test)]
@@ -49,7 +48,7 @@ mod tests;
 mod xml;
 mod xpath;
 
-pub use grammar::{parse_query, ParsedQuery, PseudoElement, QueryError};
+pub use crawl_dsl::css::{parse_query, ParsedQuery, PseudoElement, QueryError};
 pub use list::{Selection, SelectorList};
 pub(crate) use parse::DEFAULT_MAX_DEPTH;
 pub use xml::XmlError;
@@ -329,7 +328,7 @@ thread_local! {
 impl Query {
     /// Parses and validates `query`.
     pub fn new(query: &str) -> Result<Query, SelectorError> {
-        let parsed = grammar::parse_query(query)?;
+        let parsed = crawl_dsl::css::parse_query(query)?;
         Ok(Query {
             inner: Arc::new(QueryInner {
                 text: query.into(),

@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 
-use super::grammar::{parse_query, PseudoElement};
 use super::Document;
+use crawl_dsl::css::{parse_query, PseudoElement};
 
 /// Text made of the characters queries are built from, and a few others.
 fn query_text() -> impl Strategy<Value = String> {

@@ -3,15 +3,13 @@
 //! Overrides come from a spider's attribute (checked while compiling), the command line
 //! (`-s NAME=value`) and the environment (`CRAWL_NAME=value`).
 
-#[macro_use]
-mod keys;
+mod orders;
 mod reference;
 mod value;
 
+pub use orders::{ComponentOrders, Enabled};
 pub use reference::settings_reference;
 pub use value::{SettingValue, StringMap};
-
-use crate::middleware::ComponentOrders;
 
 macro_rules! define_settings {
     ($( $(#[$doc:meta])* $name:ident $field:ident : $ty:ty = $default:expr; )*) => {
@@ -73,7 +71,7 @@ macro_rules! define_settings {
     };
 }
 
-crawl_settings_table!(define_settings);
+crawl_dsl::crawl_settings_table!(define_settings);
 
 impl Settings {
     /// Applies `NAME=value` pairs, e.g. from `-s` on the command line.

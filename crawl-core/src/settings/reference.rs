@@ -1,4 +1,4 @@
-//! The settings reference: one row per setting of the table in `keys.rs` (name, type,
+//! The settings reference: one row per setting of the table in crawl-dsl (name, type,
 //! default, what it does, how Scrapy differs), printed by `crawl settings` and checked in as
 //! `reference.md`, which the guide's settings chapter shows.
 
@@ -26,7 +26,7 @@ macro_rules! reference_rows {
     };
 }
 
-crawl_settings_table!(reference_rows);
+crawl_dsl::crawl_settings_table!(reference_rows);
 
 /// The type of a setting in a user's words, from its Rust type.
 fn type_name(ty: &str) -> &'static str {

@@ -3,7 +3,8 @@
 //!
 //! `-a ms=N`: each of the 40 pages takes N ms (default 300). `-a fast=K`: the first K pages
 //! answer at once and are fetched first (a higher priority), so K items are scraped while the
-//! slow pages are still in flight.
+//! slow pages are still in flight. `-a repeat=R`: each start request is yielded R times, so
+//! the duplicate filter drops R - 1 copies of each.
 
 use crawl_core::prelude::*;
 
@@ -20,17 +21,20 @@ struct Slow;
 
 #[spider(
     name = "slow",
-    args = ["ms", "fast"],
+    args = ["ms", "fast", "repeat"],
     settings(concurrent_requests = 2, logstats_interval = 0.2)
 )]
 impl Slow {
     async fn start_requests(&self, crawler: &Crawler) {
         let ms: u64 = crawler.args().parse("ms")?.unwrap_or(300);
         let fast: u32 = crawler.args().parse("fast")?.unwrap_or(0);
+        let repeat: u32 = crawler.args().parse("repeat")?.unwrap_or(1);
         for page in 0..40 {
             let (wait, priority) = if page < fast { (0, 1) } else { (ms, 0) };
             let url = crawler.start_urls()[0].join(&format!("/slow?ms={wait}&page={page}"))?;
-            yield_!(Request::new(url).with_priority(priority));
+            for _ in 0..repeat {
+                yield_!(Request::new(url.clone()).with_priority(priority));
+            }
         }
     }
 

@@ -2,12 +2,43 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::{ImplItem, ItemFn, ItemImpl};
 
 use super::{HookDef, Kind, MiddlewareDef};
 use crate::core_path;
+use crate::generator;
+
+/// A middleware fn: the fn (a stream fn if it yields) and its glue.
+pub(super) fn free_fn(def: &MiddlewareDef, mut function: ItemFn) -> TokenStream {
+    if def.hooks.iter().any(|hook| hook.generator) {
+        generator::to_yield_exprs(&mut function.block);
+        generator::into_stream_fn(&mut function.sig, &mut function.block);
+    }
+    let glue = glue(def);
+    quote!(#function #glue)
+}
+
+/// A middleware impl block: the block (its yielding hooks made stream fns) and its glue.
+pub(super) fn impl_block(def: &MiddlewareDef, mut block: ItemImpl) -> TokenStream {
+    for impl_item in &mut block.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let generator = def
+            .hooks
+            .iter()
+            .any(|hook| hook.generator && hook.sig.ident == method.sig.ident);
+        if generator {
+            generator::to_yield_exprs(&mut method.block);
+            generator::into_stream_fn(&mut method.sig, &mut method.block);
+        }
+    }
+    let glue = glue(def);
+    quote!(#block #glue)
+}
 
 /// The holder type, the trait impl and the registry entry for `def`.
-pub(crate) fn expand(def: &MiddlewareDef) -> TokenStream {
+fn glue(def: &MiddlewareDef) -> TokenStream {
     let private = core_path::private();
     let (holder, create) = match &def.self_ty {
         Some(ty) => (
@@ -39,8 +70,12 @@ pub(crate) fn expand(def: &MiddlewareDef) -> TokenStream {
             has("process_exception"),
         );
         quote! {
-            fn hooks(&self) -> (bool, bool, bool) {
-                (#request, #response, #exception)
+            fn hooks(&self) -> #private::DownloaderHooks {
+                #private::DownloaderHooks {
+                    request: #request,
+                    response: #response,
+                    exception: #exception,
+                }
             }
         }
     });
@@ -70,7 +105,7 @@ pub(crate) fn expand(def: &MiddlewareDef) -> TokenStream {
 /// the expression of the middleware's state in the impl form.
 fn call(def: &MiddlewareDef, hook: &HookDef, args: TokenStream, this: TokenStream) -> TokenStream {
     let function = &hook.sig.ident;
-    let crawler = hook.takes.1.then(|| quote!(, crawler));
+    let crawler = hook.takes.crawler.then(|| quote!(, crawler));
     match &def.self_ty {
         Some(ty) => quote!(<#ty>::#function(#this, #args #crawler)),
         None => quote!(#function(#args #crawler)),
@@ -178,7 +213,7 @@ fn method(def: &MiddlewareDef, hook: &HookDef) -> TokenStream {
 fn stream_hook(def: &MiddlewareDef, hook: &HookDef) -> TokenStream {
     let private = core_path::private();
     let output = hook.hook.name == "process_spider_output";
-    let origin_arg = (output && hook.takes.0).then(|| quote!(, &*origin));
+    let origin_arg = (output && hook.takes.origin).then(|| quote!(, &*origin));
     let this = def
         .self_ty
         .as_ref()

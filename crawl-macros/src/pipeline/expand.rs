@@ -1,15 +1,27 @@
 //! The only file that quotes for `#[pipeline]`: an `ItemPipeline` impl and its registration.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::Ident;
+use syn::{Ident, ItemFn, ItemImpl};
 
 use super::{ItemArg, PipelineDef};
 use crate::core_path;
 use crate::signature::Shape;
 
+/// A pipeline fn and its glue.
+pub(super) fn free_fn(def: &PipelineDef, function: ItemFn) -> TokenStream {
+    let glue = glue(def, &function.sig.ident);
+    quote!(#function #glue)
+}
+
+/// A pipeline impl block and its glue.
+pub(super) fn impl_block(def: &PipelineDef, block: ItemImpl) -> TokenStream {
+    let glue = glue(def, &Ident::new("process_item", Span::call_site()));
+    quote!(#block #glue)
+}
+
 /// The glue for `def`, whose `process_item` is the fn or method `function`.
-pub(crate) fn expand(def: &PipelineDef, function: &Ident) -> TokenStream {
+fn glue(def: &PipelineDef, function: &Ident) -> TokenStream {
     let private = core_path::private();
     let name = &def.name;
     let order = def.order;

@@ -14,7 +14,8 @@ use crate::downloader::decode::{decode, Coding, DecodeError};
 use crate::downloader::{DOWNLOAD_MAXSIZE_META, DOWNLOAD_WARNSIZE_META};
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome, ResponseOutcome,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest,
+    RequestOutcome, ResponseOutcome,
 };
 use crate::response::BodyCharge;
 use crate::{BoxError, Crawler, Request, Response, Settings};
@@ -204,8 +205,12 @@ impl DownloaderMiddleware for Compression {
         })
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, true, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks {
+            request: true,
+            response: true,
+            exception: false,
+        }
     }
 }
 

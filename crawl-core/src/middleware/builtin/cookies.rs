@@ -14,7 +14,8 @@ use http::HeaderValue;
 
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome, ResponseOutcome,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome,
+    ResponseOutcome,
 };
 use crate::{BoxError, Crawler, Request, Response};
 
@@ -174,8 +175,12 @@ impl DownloaderMiddleware for Cookies {
         Hook::ready(Ok(ResponseOutcome::Continue(response)))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, true, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks {
+            request: true,
+            response: true,
+            exception: false,
+        }
     }
 }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use http::{HeaderName, HeaderValue};
 
 use crate::hook::Hook;
-use crate::middleware::{DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome};
+use crate::middleware::{
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome,
+};
 use crate::{BoxError, Crawler, Request, Settings};
 
 pub(super) const ENTRY: DownloaderMiddlewareEntry = DownloaderMiddlewareEntry {
@@ -63,7 +65,7 @@ impl DownloaderMiddleware for DefaultHeaders {
         Hook::ready(Ok(RequestOutcome::Continue))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }

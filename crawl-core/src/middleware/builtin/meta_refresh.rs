@@ -14,7 +14,9 @@ use regex::Regex;
 
 use super::redirect::util::{dont_redirect, redirect, Limits};
 use crate::hook::Hook;
-use crate::middleware::{DownloaderMiddleware, DownloaderMiddlewareEntry, ResponseOutcome};
+use crate::middleware::{
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, ResponseOutcome,
+};
 use crate::{BoxError, Crawler, Response};
 
 /// How much of a page is searched for the refresh (Scrapy's).
@@ -141,8 +143,8 @@ impl DownloaderMiddleware for MetaRefresh {
         Hook::ready(next.map(ResponseOutcome::Reschedule))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (false, true, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::RESPONSE
     }
 }
 

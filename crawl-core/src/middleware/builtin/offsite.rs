@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome,
 };
 use crate::{BoxError, Crawler, Request};
 
@@ -95,8 +95,8 @@ impl DownloaderMiddleware for Offsite {
         ))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }
 

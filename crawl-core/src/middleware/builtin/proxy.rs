@@ -12,7 +12,9 @@ use url::Url;
 
 use crate::downloader::{Proxy, PROXY_META};
 use crate::hook::Hook;
-use crate::middleware::{DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome};
+use crate::middleware::{
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome,
+};
 use crate::{BoxError, Crawler, Request};
 
 /// Meta key: the proxy URL for this request, or `null` for none (Scrapy's `proxy`).
@@ -148,8 +150,8 @@ impl DownloaderMiddleware for HttpProxy {
         Hook::ready(Ok(RequestOutcome::Continue))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }
 

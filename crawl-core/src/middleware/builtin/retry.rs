@@ -23,7 +23,8 @@ use crate::clock::unix_now;
 use crate::frontier::NOT_BEFORE_META;
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome, ResponseOutcome,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, ExceptionOutcome,
+    ResponseOutcome,
 };
 use crate::{BoxError, Crawler, Error, Request, Response, Settings};
 
@@ -172,8 +173,12 @@ impl DownloaderMiddleware for Retry {
         Hook::ready(Ok(outcome))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (false, true, true)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks {
+            request: false,
+            response: true,
+            exception: true,
+        }
     }
 }
 

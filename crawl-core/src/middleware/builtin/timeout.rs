@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use crate::downloader::DOWNLOAD_TIMEOUT_META;
 use crate::hook::Hook;
-use crate::middleware::{DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome};
+use crate::middleware::{
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome,
+};
 use crate::{BoxError, Crawler, Request};
 
 pub(super) const ENTRY: DownloaderMiddlewareEntry = DownloaderMiddlewareEntry {
@@ -31,7 +33,7 @@ impl DownloaderMiddleware for DownloadTimeout {
         Hook::ready(Ok(RequestOutcome::Continue))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }

@@ -7,7 +7,9 @@ use http::header::USER_AGENT;
 use http::HeaderValue;
 
 use crate::hook::Hook;
-use crate::middleware::{DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome};
+use crate::middleware::{
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, RequestOutcome,
+};
 use crate::{BoxError, Crawler, Request};
 
 pub(super) const ENTRY: DownloaderMiddlewareEntry = DownloaderMiddlewareEntry {
@@ -43,7 +45,7 @@ impl DownloaderMiddleware for UserAgent {
         Hook::ready(Ok(RequestOutcome::Continue))
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }

@@ -83,7 +83,6 @@ pub(super) fn agent_token(robots_agent: Option<&str>, user_agent: &str) -> Strin
 }
 
 #[cfg(test)]
-#[path = "robots_props.rs"]
 mod props;
 
 #[cfg(test)]

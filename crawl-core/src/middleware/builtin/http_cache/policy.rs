@@ -200,5 +200,4 @@ impl Policy for Rfc2616 {
 }
 
 #[cfg(test)]
-#[path = "http_cache_policy_tests.rs"]
 mod tests;

@@ -1,13 +1,17 @@
 //! The table of every setting crawl knows: Scrapy's name, the field, its type and its default.
 //!
-//! This file is shared, unchanged, with `crawl-macros` (which includes it by path to check
-//! setting keys while compiling), so it names nothing outside itself.
+//! crawl-core builds its `Settings` struct and the settings reference from it, and this crate
+//! builds [`crate::keys::SETTINGS`] from it, with which `crawl-macros` checks setting keys while
+//! compiling. The rows name types (`ComponentOrders`, `StringMap`) that resolve where the
+//! callback expands, in crawl-core.
 
 /// Calls `$callback!` with every setting as `#[doc] NAME field: Type = default;`.
+#[macro_export]
 macro_rules! crawl_settings_table {
     ($callback:ident) => {
         $callback! {
-            /// The bot's name, used in the default user agent and in logs.
+            /// The bot's (the project's) name, shown in the crawl's start log line,
+            /// `crawl 0.1.0 started (bot: NAME)`.
             BOT_NAME bot_name: String = "crawl".to_owned();
             /// Maximum concurrent requests across all domains.
             CONCURRENT_REQUESTS concurrent_requests: usize = 16;

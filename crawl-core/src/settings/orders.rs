@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::settings::SettingValue;
+use super::SettingValue;
 
 /// Order overrides by component name: a number moves it, `null` disables it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

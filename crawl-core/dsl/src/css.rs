@@ -1,18 +1,14 @@
 //! The grammar of Scrapy-style CSS queries: plain CSS plus a trailing `::text` or
 //! `::attr(name)` pseudo-element, with parsel's meaning for each.
 //!
-//! This file depends on nothing but `scraper` and `std`, so that the proc-macro crate can
-//! include the very same file with `#[path = "..."] mod grammar;` and reject invalid
-//! literal queries at compile time with the same messages as at run time.
+//! crawl-core matches with it at run time and `crawl-macros` rejects invalid literal queries
+//! with it while compiling, with the same messages.
 
 use std::fmt;
 
 use scraper::Selector;
 
-// The rendering of scraper's errors, beside this file (a path relative to this file, so
-// that it resolves wherever this file is included from).
-#[path = "css_error.rs"]
-mod css_error;
+mod error;
 
 /// What a Scrapy-style CSS query selects after the element match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,9 +95,10 @@ pub fn parse_query(query: &str) -> Result<ParsedQuery, QueryError> {
     let css = join(groups.iter().map(|g| g.css.as_str()));
     let selector = match css.is_empty() {
         true => None,
-        false => Some(Selector::parse(&css).map_err(|_| {
-            css_error::css_error(groups.iter().map(|g| (g.css.as_str(), g.offset)))
-        })?),
+        false => Some(
+            Selector::parse(&css)
+                .map_err(|_| error::css_error(groups.iter().map(|g| (g.css.as_str(), g.offset))))?,
+        ),
     };
     let needs_scope = |g: &&Group| top_level(&g.css).any(|(_, b)| is_combinator(b));
     let scoped = match groups.iter().any(|g| needs_scope(&g)) {
@@ -114,7 +111,7 @@ pub fn parse_query(query: &str) -> Result<ParsedQuery, QueryError> {
             Some(Selector::parse(&rewritten).map_err(|e| QueryError {
                 message: format!(
                     "invalid css selector `{rewritten}`: {}",
-                    css_error::describe(&e).0
+                    error::describe(&e).0
                 ),
                 offset: None,
             })?)

@@ -7,9 +7,7 @@
 //! `httpcache/firsthand`, `httpcache/revalidate`, `httpcache/invalidate`,
 //! `httpcache/errorrecovery`.
 
-#[path = "http_cache_policy.rs"]
 mod policy;
-#[path = "http_cache_storage.rs"]
 mod storage;
 
 use std::sync::Arc;

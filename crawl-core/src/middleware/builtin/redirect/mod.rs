@@ -11,7 +11,6 @@
 //! past the limit the request is dropped, logged at WARN (`Discarding <GET url>: max
 //! redirections reached ...`) and counted in `redirect/max_reached`.
 
-#[path = "redirect_util.rs"]
 pub(super) mod util;
 
 use std::sync::Arc;
@@ -23,8 +22,8 @@ use serde_json::Value;
 use self::util::{dont_redirect, redirect, Limits};
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, ResponseOutcome, HANDLE_HTTPSTATUS_ALL_META,
-    HANDLE_HTTPSTATUS_LIST_META,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, ResponseOutcome,
+    HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META,
 };
 use crate::{BoxError, Crawler, Request, Response};
 
@@ -101,8 +100,8 @@ impl DownloaderMiddleware for Redirect {
         )
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (false, true, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::RESPONSE
     }
 }
 

@@ -1,7 +1,4 @@
 //! Renders `scraper`'s CSS parse errors as readable messages with byte offsets.
-//!
-//! Part of the query grammar, loaded by `grammar.rs` with a `#[path]` attribute, so it too
-//! depends on nothing but `scraper`, `std` and its parent module.
 
 use scraper::error::SelectorErrorKind;
 use scraper::selector::ToCss;

@@ -19,7 +19,6 @@
 //! `robotstxt/unreachable` (origins whose robots.txt could not be fetched: each is logged
 //! once, at WARN, as all of its requests are then forbidden), `robotstxt/forbidden`.
 
-#[path = "robots_util.rs"]
 mod util;
 
 use std::collections::HashMap;
@@ -33,7 +32,7 @@ use self::util::{agent_token, Fetched, Rules};
 use crate::error::kind_of;
 use crate::hook::Hook;
 use crate::middleware::{
-    DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome,
+    DownloaderHooks, DownloaderMiddleware, DownloaderMiddlewareEntry, IgnoreRequest, RequestOutcome,
 };
 use crate::{BoxError, Crawler, Error, Request, Settings};
 
@@ -180,7 +179,7 @@ impl DownloaderMiddleware for RobotsTxt {
         })
     }
 
-    fn hooks(&self) -> (bool, bool, bool) {
-        (true, false, false)
+    fn hooks(&self) -> DownloaderHooks {
+        DownloaderHooks::REQUEST
     }
 }
