@@ -95,6 +95,30 @@ pub fn unknown_callback(spider: &'static str, callback: &Callback) -> OutputStre
     Box::pin(futures::stream::once(async move { Output::Error(error) }))
 }
 
+/// The output stream for an errback name the spider does not have.
+pub fn unknown_errback(spider: &'static str, errback: &Callback) -> OutputStream {
+    let error = BoxError::msg(format!(
+        "spider `{spider}` has no errback `{}`",
+        errback.name()
+    ));
+    Box::pin(futures::stream::once(async move { Output::Error(error) }))
+}
+
+/// A callback's typed argument, read back from the response's request.
+pub fn callback_args<T: CallbackArgs>(response: &Response) -> Result<T, Error> {
+    response.request.args_as::<T>()
+}
+
+/// A type a callback may take as its extra argument.
+#[diagnostic::on_unimplemented(
+    message = "the argument of a callback is stored in its request: `{Self}` must implement `Serialize` and `Deserialize`",
+    label = "not `Serialize + Deserialize`",
+    note = "derive them: `#[derive(Serialize, Deserialize)]`"
+)]
+pub trait CallbackArgs: serde::Serialize + serde::de::DeserializeOwned {}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> CallbackArgs for T {}
+
 /// Compiles a literal selector checked by the macro; cannot fail.
 pub fn literal_query(query: &'static str) -> Query {
     match Query::new(query) {

@@ -13,6 +13,7 @@ mod orders;
 mod spider;
 
 pub use builtin::httperror_meta::{HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META};
+pub use builtin::HttpStatusError;
 pub use downloader::{
     DownloadResult, DownloaderChain, DownloaderMiddleware, DownloaderMiddlewareEntry,
     ExceptionOutcome, IgnoreRequest, RequestOutcome, ResponseOutcome,
