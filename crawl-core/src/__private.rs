@@ -109,15 +109,16 @@ pub fn callback_args<T: CallbackArgs>(response: &Response) -> Result<T, Error> {
     response.request.args_as::<T>()
 }
 
-/// A type a callback may take as its extra argument.
+/// A type a callback may take as its extra argument (`Serialize` is required where the value
+/// is given, by `Request::with_args`).
 #[diagnostic::on_unimplemented(
-    message = "the argument of a callback is stored in its request: `{Self}` must implement `Serialize` and `Deserialize`",
-    label = "not `Serialize + Deserialize`",
+    message = "the argument of a callback is read back from its request: `{Self}` must implement `Deserialize` (and `Serialize`, to be given with `.with_args(...)`)",
+    label = "not `Deserialize`",
     note = "derive them: `#[derive(Serialize, Deserialize)]`"
 )]
-pub trait CallbackArgs: serde::Serialize + serde::de::DeserializeOwned {}
+pub trait CallbackArgs: serde::de::DeserializeOwned {}
 
-impl<T: serde::Serialize + serde::de::DeserializeOwned> CallbackArgs for T {}
+impl<T: serde::de::DeserializeOwned> CallbackArgs for T {}
 
 /// Compiles a literal selector checked by the macro; cannot fail.
 pub fn literal_query(query: &'static str) -> Query {

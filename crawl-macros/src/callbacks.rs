@@ -290,8 +290,10 @@ impl PathHandler for Rewrite<'_> {
         };
         match ty {
             Some(ty) => {
-                let ty = ty.clone();
-                call.turbofish = Some(syn::parse_quote_spanned!(ty.span()=> ::<#ty>));
+                // Spanned at `with_args`, so that a mismatch points at the method and the value.
+                let span = call.method.span();
+                let ty = respan(ty.to_token_stream(), span);
+                call.turbofish = Some(syn::parse_quote_spanned!(span=> ::<#ty>));
             }
             None => self.errors.push(
                 &call.args[0],
@@ -301,6 +303,24 @@ impl PathHandler for Rewrite<'_> {
             ),
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: proc_macro2::TokenStream, span: proc_macro2::Span) -> proc_macro2::TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// Gathers `Self::x` in one position.

@@ -274,7 +274,6 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
         } else if matches!(ty, syn::Type::Reference(_) | syn::Type::ImplTrait(_))
             || signature::is_named(ty, "Crawler")
             || signature::is_named(ty, "Response")
-            || crawler
         {
             errors.push(
                 ty,
