@@ -82,7 +82,9 @@ pub use hook::Hook;
 #[doc(inline)]
 pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
-pub use request::{Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request};
+pub use request::{
+    Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request, RequestResultExt,
+};
 #[doc(inline)]
 pub use response::{OverBudget, Response};
 #[doc(inline)]
@@ -233,8 +235,8 @@ pub mod prelude {
     pub use crate::middleware::Origin;
     pub use crate::{
         middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler,
-        FormRequest, JsonRequest, Output, OutputStream, Request, Response, Result, Selection,
-        SelectorList, Settings, Spider, SpiderArgs, Stats,
+        FormRequest, JsonRequest, Output, OutputStream, Request, RequestResultExt, Response,
+        Result, Selection, SelectorList, Settings, Spider, SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
     // The traits come from serde through the glob; the derives of the same names are crawl's,

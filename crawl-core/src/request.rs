@@ -8,11 +8,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+mod chain;
 mod form;
 mod form_fields;
 mod json;
 mod serde_http;
 
+pub use chain::RequestResultExt;
 pub use form::{FormFromResponse, FormRequest};
 pub use json::JsonRequest;
 

@@ -29,6 +29,11 @@ impl S {
             .errback(Self::failed_with_crawler));
         yield_!(response.follow("/x/", Self::labelled)?.with_args(String::from("x")));
         yield_!(response.follow("/y/", Self::parse)?.errback(Self::returns));
+        // On the `Result` of `follow`, without `?`.
+        yield_!(response
+            .follow("/page/3/", Self::page)
+            .with_args(Page { n: 3 })
+            .errback(Self::failed));
     }
 
     async fn page(&self, _response: Response, page: Page) {
