@@ -100,13 +100,18 @@ impl IntoUrl for &String {
 /// let request = Request::get("http://127.0.0.1:8000/page/2/")
 ///     .unwrap()
 ///     .with_priority(5)
-///     .with_meta("page", 2);
+///     .with_meta("page", 2)
+///     .with_args(2)
+///     .errback(Callback::from_static("failed"));
 /// assert_eq!(request.url.path(), "/page/2/");
 /// assert_eq!(request.callback, Callback::PARSE);
+/// // As a disk queue (`--job-dir`) or Redis keeps it.
 /// let json = serde_json::to_string(&request).unwrap();
 /// let back: Request = serde_json::from_str(&json).unwrap();
 /// assert_eq!(back.url, request.url);
 /// assert_eq!(back.meta["page"], 2);
+/// assert_eq!(back.args_as::<u32>().unwrap(), 2);
+/// assert_eq!(back.errback, Some(Callback::from_static("failed")));
 /// ```
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Request {
