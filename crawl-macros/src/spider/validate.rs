@@ -277,7 +277,7 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
         {
             errors.push(
                 ty,
-                format!("unexpected argument in callback `{name}`; {forms}"),
+                format!("unexpected argument in callback `{name}`: after the response, a callback takes `crawler: &Crawler` and one argument by value of a `Serialize + Deserialize` type, given with `.with_args(...)`; {forms}"),
             );
         } else if typed {
             errors.push(
