@@ -1,6 +1,8 @@
 //! Pages through a JSON API (quotes.toscrape.com's `/api/quotes?page=N` shape): each page's
 //! quotes become items, and `has_next` leads to the next page, asked for with
-//! `JsonRequest` and read with `response.json::<T>()`.
+//! `JsonRequest` and read with `response.json::<T>()`. The page number travels with the
+//! request as the `page` callback's typed argument (Scrapy's `cb_kwargs`, checked while
+//! compiling), so it survives a disk queue (`--job-dir`) or Redis.
 //!
 //! ```sh
 //! cargo run --release --example api -- -o quotes.jsonl
@@ -52,6 +54,13 @@ pub struct Quote {
     pub page: u32,
 }
 
+/// The `page` callback's argument: which page the request asks for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Paging {
+    /// The page's number.
+    pub n: u32,
+}
+
 /// Reads every page of the API.
 #[derive(Default)]
 pub struct Api;
@@ -73,24 +82,46 @@ fn with_page(url: &url::Url, page: u32) -> url::Url {
 
 #[spider(name = "api")]
 impl Api {
-    /// A page of the API: its quotes, then a request for the next page if there is one.
-    async fn parse(&self, response: Response) {
+    /// The first page (the start URL): its number is the one the API gives.
+    async fn parse(&self, response: Response) -> Result<Vec<Output>> {
+        self.outputs(&response, None)
+    }
+
+    /// A following page, asked for as page `paging.n`.
+    async fn page(&self, response: Response, paging: Paging) -> Result<Vec<Output>> {
+        self.outputs(&response, Some(paging.n))
+    }
+
+    /// A page's quotes, then a request for the next page if there is one; `asked` is the
+    /// page number the request carried.
+    fn outputs(&self, response: &Response, asked: Option<u32>) -> Result<Vec<Output>> {
         let page: ApiPage = response.json()?;
-        let number = page.page;
-        for quote in page.quotes {
-            yield_!(Quote {
-                text: quote.text,
-                author: quote.author.name,
-                tags: quote.tags,
-                page: number,
-            });
+        let number = asked.unwrap_or(page.page);
+        if number != page.page {
+            return Err(BoxError::msg(format!(
+                "asked for page {number}, the API answered page {}",
+                page.page
+            )));
         }
+        let mut outputs: Vec<Output> = page
+            .quotes
+            .into_iter()
+            .map(|quote| {
+                Output::Item(BoxedItem::new(Quote {
+                    text: quote.text,
+                    author: quote.author.name,
+                    tags: quote.tags,
+                    page: number,
+                }))
+            })
+            .collect();
         if page.has_next {
             let next = JsonRequest::get(with_page(&response.url, number + 1))?
-                .with_callback(Self::parse)
-                .with_meta("page", number + 1);
-            yield_!(next);
+                .with_callback(Self::page)
+                .with_args(Paging { n: number + 1 });
+            outputs.push(Output::from(next));
         }
+        Ok(outputs)
     }
 }
 

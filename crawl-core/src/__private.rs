@@ -95,6 +95,31 @@ pub fn unknown_callback(spider: &'static str, callback: &Callback) -> OutputStre
     Box::pin(futures::stream::once(async move { Output::Error(error) }))
 }
 
+/// The output stream for an errback name the spider does not have.
+pub fn unknown_errback(spider: &'static str, errback: &Callback) -> OutputStream {
+    let error = BoxError::msg(format!(
+        "spider `{spider}` has no errback `{}`",
+        errback.name()
+    ));
+    Box::pin(futures::stream::once(async move { Output::Error(error) }))
+}
+
+/// A callback's typed argument, read back from the response's request.
+pub fn callback_args<T: CallbackArgs>(response: &Response) -> Result<T, Error> {
+    response.request.args_as::<T>()
+}
+
+/// A type a callback may take as its extra argument (`Serialize` is required where the value
+/// is given, by `Request::with_args`).
+#[diagnostic::on_unimplemented(
+    message = "the argument of a callback is read back from its request: `{Self}` must implement `Deserialize` (and `Serialize`, to be given with `.with_args(...)`)",
+    label = "not `Deserialize`",
+    note = "derive them: `#[derive(Serialize, Deserialize)]`"
+)]
+pub trait CallbackArgs: serde::de::DeserializeOwned {}
+
+impl<T: serde::de::DeserializeOwned> CallbackArgs for T {}
+
 /// Compiles a literal selector checked by the macro; cannot fail.
 pub fn literal_query(query: &'static str) -> Query {
     match Query::new(query) {

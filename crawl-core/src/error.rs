@@ -84,6 +84,17 @@ pub enum Error {
         /// Why it does not compile (the regex crate's reason, on one line).
         message: String,
     },
+    /// A request's callback arguments are missing or do not deserialize as the type the
+    /// callback takes (counted in `spider_exceptions/CallbackArgs`).
+    #[error("invalid arguments for callback `{callback}` of <{url}>: {message}")]
+    CallbackArgs {
+        /// The callback's name.
+        callback: String,
+        /// The request's URL.
+        url: String,
+        /// What is wrong with them.
+        message: String,
+    },
     /// `FormRequest::from_response` found no form to submit, or no control to click.
     #[error("{0}")]
     Form(String),
@@ -113,6 +124,7 @@ impl Error {
             Error::Selector(_) => "Selector",
             Error::Json { .. } => "Json",
             Error::Form(_) => "Form",
+            Error::CallbackArgs { .. } => "CallbackArgs",
             Error::Regex { .. } => "Regex",
             Error::Usage(_) => "Usage",
             Error::Io { .. } => "Io",

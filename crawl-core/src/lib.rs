@@ -82,7 +82,9 @@ pub use hook::Hook;
 #[doc(inline)]
 pub use item::{BoxedItem, Item, Output};
 #[doc(inline)]
-pub use request::{Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request};
+pub use request::{
+    Callback, FormFromResponse, FormRequest, IntoUrl, JsonRequest, Request, RequestResultExt,
+};
 #[doc(inline)]
 pub use response::{OverBudget, Response};
 #[doc(inline)]
@@ -99,7 +101,11 @@ pub use stats::Stats;
 /// A spider: an impl block (or a free async fn) whose callbacks turn responses into items
 /// and requests; more in the guide's [first spider](crate::_guide::first_spider) chapter.
 /// Its callbacks are its `async fn`s that take the response; a sync method taking
-/// `&Response` is a helper the callbacks may call.
+/// `&Response` is a helper the callbacks may call. A callback may take one more argument of a
+/// `Serialize + Deserialize` type, given with [`Request::with_args`]; a method named with
+/// `.errback(Self::failed)` is an errback, `async fn failed(&self, request: Request, error:
+/// BoxError)` ([`Request::errback`]); see the guide's
+/// [toolkit](crate::_guide::toolkit#errbacks-and-typed-callback-arguments) chapter.
 ///
 /// A crate that depends on crawl-core under another name tells the macros with
 /// `crate = path`, as serde's `#[serde(crate = "...")]`: `#[spider(name = "s", crate =
@@ -235,8 +241,8 @@ pub mod prelude {
     pub use crate::middleware::Origin;
     pub use crate::{
         middleware, on, pipeline, spider, yield_, BoxError, BoxedItem, Callback, Crawler,
-        FormRequest, JsonRequest, Output, OutputStream, Request, Response, Result, Selection,
-        SelectorList, Settings, Spider, SpiderArgs, Stats,
+        FormRequest, JsonRequest, Output, OutputStream, Request, RequestResultExt, Response,
+        Result, Selection, SelectorList, Settings, Spider, SpiderArgs, Stats,
     };
     pub use futures::{Stream, StreamExt};
     // The traits come from serde through the glob; the derives of the same names are crawl's,

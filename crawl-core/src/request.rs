@@ -8,11 +8,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+mod chain;
 mod form;
 mod form_fields;
 mod json;
 mod serde_http;
 
+pub use chain::RequestResultExt;
 pub use form::{FormFromResponse, FormRequest};
 pub use json::JsonRequest;
 
@@ -98,13 +100,18 @@ impl IntoUrl for &String {
 /// let request = Request::get("http://127.0.0.1:8000/page/2/")
 ///     .unwrap()
 ///     .with_priority(5)
-///     .with_meta("page", 2);
+///     .with_meta("page", 2)
+///     .with_args(2)
+///     .errback(Callback::from_static("failed"));
 /// assert_eq!(request.url.path(), "/page/2/");
 /// assert_eq!(request.callback, Callback::PARSE);
+/// // As a disk queue (`--job-dir`) or Redis keeps it.
 /// let json = serde_json::to_string(&request).unwrap();
 /// let back: Request = serde_json::from_str(&json).unwrap();
 /// assert_eq!(back.url, request.url);
 /// assert_eq!(back.meta["page"], 2);
+/// assert_eq!(back.args_as::<u32>().unwrap(), 2);
+/// assert_eq!(back.errback, Some(Callback::from_static("failed")));
 /// ```
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Request {
@@ -138,6 +145,15 @@ pub struct Request {
     /// The callback that receives the response.
     #[serde(default)]
     pub callback: Callback,
+    /// The spider method called instead of the callback when the request fails (Scrapy's
+    /// `errback`): a download error, an HTTP status refused by the HttpError middleware, or a
+    /// middleware ignoring the request. Set with [`Request::errback`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errback: Option<Callback>,
+    /// The callback's typed argument, serialized (Scrapy's `cb_kwargs`): set with
+    /// [`Request::with_args`], read back by the callback's extra argument.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<serde_json::Value>,
 }
 
 fn is_zero(value: &i32) -> bool {
@@ -165,6 +181,8 @@ impl Request {
             dont_filter: false,
             depth: 0,
             callback: Callback::PARSE,
+            errback: None,
+            args: None,
         }
     }
 
@@ -199,6 +217,121 @@ impl Request {
     pub fn with_callback(mut self, callback: Callback) -> Self {
         self.callback = callback;
         self
+    }
+
+    /// Sets the errback: the spider method called with this request and the error when it
+    /// fails (a download error such as a refused connection, a DNS failure or a timeout, an
+    /// HTTP status refused by the HttpError middleware, or a middleware ignoring it). Like a
+    /// callback, it may yield items and requests; without an errback, a failure is logged.
+    ///
+    /// In a `#[spider]` impl, write `Self::failed`: the macro checks that the method exists
+    /// and has an errback's signature.
+    ///
+    /// ```
+    /// use crawl_core::prelude::*;
+    ///
+    /// #[derive(Default)]
+    /// struct Pages;
+    ///
+    /// #[derive(Serialize)]
+    /// struct Failure {
+    ///     url: String,
+    ///     error: String,
+    /// }
+    ///
+    /// #[spider(name = "pages", start_urls = ["http://127.0.0.1:8000/"])]
+    /// impl Pages {
+    ///     async fn parse(&self, response: Response) {
+    ///         for href in response.css("a::attr(href)").getall() {
+    ///             yield_!(response.follow(href, Self::parse)?.errback(Self::failed));
+    ///         }
+    ///     }
+    ///
+    ///     async fn failed(&self, request: Request, error: BoxError) {
+    ///         yield_!(Failure { url: request.url.to_string(), error: error.to_string() });
+    ///     }
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn errback(mut self, errback: Callback) -> Self {
+        self.errback = Some(errback);
+        self
+    }
+
+    /// Sets the callback's typed argument (Scrapy's `cb_kwargs`, typed): stored serialized,
+    /// so it survives a disk or Redis queue, and handed to the callback's extra argument.
+    ///
+    /// In a `#[spider]` impl, on a request built with `follow(href, Self::page)` or
+    /// `with_callback(Self::page)`, a value of another type than `page` takes is a compile
+    /// error. A value that does not serialize is logged and left out; the callback then
+    /// reports its missing argument.
+    ///
+    /// ```
+    /// use crawl_core::prelude::*;
+    ///
+    /// #[derive(Default)]
+    /// struct Paged;
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Page {
+    ///     n: u32,
+    /// }
+    ///
+    /// #[spider(name = "paged", start_urls = ["http://127.0.0.1:8000/"])]
+    /// impl Paged {
+    ///     async fn parse(&self, response: Response) {
+    ///         yield_!(response.follow("/page/2/", Self::page)?.with_args(Page { n: 2 }));
+    ///     }
+    ///
+    ///     async fn page(&self, response: Response, page: Page) {
+    ///         if page.n < 10 {
+    ///             let next = format!("/page/{}/", page.n + 1);
+    ///             yield_!(response.follow(next, Self::page)?.with_args(Page { n: page.n + 1 }));
+    ///         }
+    ///     }
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn with_args<T: Serialize>(mut self, args: T) -> Self {
+        match serde_json::to_value(&args) {
+            Ok(value) => self.args = Some(value),
+            Err(error) => tracing::error!(
+                "the arguments of callback `{}` for <{} {}> do not serialize: {error}",
+                self.callback.name(),
+                self.method,
+                self.url
+            ),
+        }
+        self
+    }
+
+    /// The callback's typed argument read back as a `T` (what a callback's extra argument
+    /// receives; an errback can read the failed request's arguments with it).
+    ///
+    /// ```
+    /// # use crawl_core::Request;
+    /// let request = Request::get("http://127.0.0.1:8000/").unwrap().with_args(3u32);
+    /// assert_eq!(request.args_as::<u32>().unwrap(), 3);
+    /// assert!(request.args_as::<String>().is_err());
+    /// ```
+    pub fn args_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
+        let error = |message: String| crate::Error::CallbackArgs {
+            callback: self.callback.name().to_owned(),
+            url: self.url.to_string(),
+            message,
+        };
+        let Some(value) = &self.args else {
+            return Err(error(format!(
+                "the request has none; expected a `{}`, given with `.with_args(...)`",
+                std::any::type_name::<T>()
+            )));
+        };
+        T::deserialize(value).map_err(|source| {
+            error(format!(
+                "expected a `{}`: {source}",
+                std::any::type_name::<T>()
+            ))
+        })
     }
 
     /// Sets the priority (higher runs sooner).

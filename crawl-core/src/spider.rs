@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::Stream;
 
-use crate::{Callback, Crawler, Output, Request, Response, Settings};
+use crate::{BoxError, Callback, Crawler, Output, Request, Response, Settings};
 
 /// The stream of outputs a callback or `start_requests` produces.
 pub type OutputStream = Pin<Box<dyn Stream<Item = Output> + Send + 'static>>;
@@ -51,6 +51,19 @@ pub trait Spider: Send + Sync + 'static {
         response: Response,
         crawler: Crawler,
     ) -> OutputStream;
+
+    /// Runs the errback named `errback` on `request`, which failed with `error`. `#[spider]`
+    /// implements it for the methods its requests name with `.errback(Self::failed)`.
+    fn errback(
+        self: Arc<Self>,
+        errback: &Callback,
+        request: Request,
+        error: BoxError,
+        crawler: Crawler,
+    ) -> OutputStream {
+        let _ = (request, error, crawler);
+        crate::__private::unknown_errback(self.meta().name, errback)
+    }
 
     /// The spider's own signal handlers (its `#[on(signal)]` methods).
     fn signal_handlers(self: Arc<Self>) -> Vec<Arc<dyn crate::signals::SignalHandler>> {

@@ -48,9 +48,10 @@ pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
     debug(pipeline::expand(args.into(), item.into()))
 }
 
-/// Turns an impl block into a spider: checks its name, start URLs, settings, callbacks and
-/// literal selectors while compiling, and registers it with the engine. On a free
-/// `async fn NAME(response: Response)`, makes a one-callback spider whose callback is the fn.
+/// Turns an impl block into a spider: checks its name, start URLs, settings, callbacks (and
+/// the types of their arguments), errbacks and literal selectors while compiling, and
+/// registers it with the engine. On a free `async fn NAME(response: Response)`, makes a
+/// one-callback spider whose callback is the fn.
 ///
 /// `#[spider(name = "quotes", start_urls = ["http://example.com/"], allowed_domains =
 /// ["example.com"], args = ["tag"], settings(concurrent_requests = 32))]`

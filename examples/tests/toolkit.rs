@@ -25,6 +25,16 @@ use serde_json::Value;
 
 /// Runs `spider` from `start` with extra `-a` arguments; its items and the crawl's result.
 async fn crawl(spider: &str, start: &str, args: &[&str]) -> (crawl_core::CrawlResult, Vec<Value>) {
+    crawl_with(spider, start, args, &[]).await
+}
+
+/// [`crawl`] with `options` added to the command line.
+async fn crawl_with(
+    spider: &str,
+    start: &str,
+    args: &[&str],
+    options: &[&str],
+) -> (crawl_core::CrawlResult, Vec<Value>) {
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("items.jsonl");
     let mut argv = vec![
@@ -42,6 +52,7 @@ async fn crawl(spider: &str, start: &str, args: &[&str]) -> (crawl_core::CrawlRe
         argv.push("-a".into());
         argv.push((*arg).to_owned());
     }
+    argv.extend(options.iter().map(|option| (*option).to_owned()));
     let result = cli::run(argv, CliConfig::default()).await.unwrap().unwrap();
     let items = std::fs::read_to_string(&feed)
         .unwrap_or_default()
@@ -187,8 +198,32 @@ async fn api_pages_through_every_quote_once() {
     assert_eq!(items[0]["author"], first.author);
     assert_eq!(items[0]["tags"], serde_json::json!(first.tags));
     assert_eq!(items.last().unwrap()["page"], data::PAGES);
+    // Each page's number came with its request, as the `page` callback's typed argument: a
+    // wrong one would be an error (and no items for that page).
+    let pages: BTreeSet<u64> = items.iter().map(|i| i["page"].as_u64().unwrap()).collect();
+    assert_eq!(pages, (1..=data::PAGES as u64).collect());
     assert_eq!(site.hits("/api/quotes"), data::PAGES);
     assert_eq!(result.stats["item_scraped_count"], data::QUOTES);
+    assert!(!result.stats.contains_key("spider_exceptions/CallbackArgs"));
+    assert!(!result.stats.contains_key("spider_exceptions/Error"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_pages_through_a_job_dir_with_their_typed_arguments() {
+    let site = DemoSite::start().await.unwrap();
+    let job = tempfile::tempdir().unwrap();
+    let job_dir = job.path().join("job");
+    let (result, items) = crawl_with(
+        "api",
+        &site.url("/api/quotes?page=1"),
+        &[],
+        &["--job-dir", job_dir.to_str().unwrap()],
+    )
+    .await;
+    let pages: BTreeSet<u64> = items.iter().map(|i| i["page"].as_u64().unwrap()).collect();
+    assert_eq!(pages, (1..=data::PAGES as u64).collect());
+    assert_eq!(result.stats["item_scraped_count"], data::QUOTES);
+    assert!(!result.stats.contains_key("spider_exceptions/CallbackArgs"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

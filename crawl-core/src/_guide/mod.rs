@@ -11,7 +11,8 @@
 //!
 //! 1. [`first_spider`]: a spider, its callbacks, running it.
 //! 2. [`selectors`]: CSS and XPath queries with Scrapy's (parsel's) semantics, XML documents.
-//! 3. [`toolkit`]: following links, forms, JSON APIs, link extractors, rules and sitemaps.
+//! 3. [`toolkit`]: following links, forms, JSON APIs, errbacks and typed callback arguments,
+//!    link extractors, rules and sitemaps.
 //! 4. [`items_and_pipelines`]: item types, pipelines, dropping items.
 //! 5. [`middlewares`]: downloader and spider middlewares.
 //! 6. [`settings`]: where settings come from, and the reference of every setting.

@@ -41,6 +41,8 @@ pub(super) async fn process(shared: Arc<Shared>, lease: Lease) {
 async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<Output> {
     let crawler = &shared.crawler;
     let callback = request.callback.clone();
+    // Kept for the errback, which receives the request if its download fails.
+    let failed = request.errback.is_some().then(|| request.clone());
     // For the log lines: formatted only when written.
     let (method, url) = (request.method.clone(), request.url.clone());
     let components = &shared.parts.components;
@@ -59,6 +61,15 @@ async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<
         DownloadResult::Response(response) => response,
         DownloadResult::Reschedule(request) => return vec![Output::from(request)],
         DownloadResult::Failed(error) => {
+            if let Some(request) = failed {
+                let origin = Arc::new(Origin {
+                    url: request.url.clone(),
+                    status: 0,
+                    depth: request.depth,
+                    meta: request.meta.clone(),
+                });
+                return errback(shared, lease, request, error, origin).await;
+            }
             match error.downcast_ref::<IgnoreRequest>() {
                 Some(ignored) => tracing::debug!("Ignoring <{method} {url}>: {}", ignored.0),
                 None => tracing::error!("Error downloading <{method} {url}>: {error:#}"),
@@ -88,6 +99,12 @@ async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<
                 .call(&callback, response, crawler.clone()),
             crawler,
         ),
+        // Scrapy's order: an errback takes the error before the exception hooks.
+        Err(error) if response.request.errback.is_some() => {
+            let request = response.request.clone();
+            drop(response);
+            return errback(shared, lease, request, error, origin).await;
+        }
         Err(error) => match chain.exception(&origin, &error, crawler) {
             Some(outputs) => outputs,
             None => {
@@ -96,6 +113,37 @@ async fn respond(shared: &Arc<Shared>, lease: LeaseId, request: Request) -> Vec<
             }
         },
     };
+    drive(outputs, Some(&origin), &origin.url, Some(lease), shared).await
+}
+
+/// Runs the errback of `request`, which failed with `error`: its outputs go through the
+/// spider middlewares and on, as a callback's do.
+async fn errback(
+    shared: &Arc<Shared>,
+    lease: LeaseId,
+    request: Request,
+    error: BoxError,
+    origin: Arc<Origin>,
+) -> Vec<Output> {
+    let crawler = &shared.crawler;
+    let Some(name) = request.errback.clone() else {
+        return Vec::new();
+    };
+    tracing::debug!(
+        "Calling errback {name:?} for <{} {}>: {error:#}",
+        request.method,
+        request.url
+    );
+    crawler.stats().inc("spider/errback_count");
+    let stream = shared
+        .spider
+        .clone()
+        .errback(&name, request, error, crawler.clone());
+    let outputs = shared
+        .parts
+        .components
+        .spider
+        .output(&origin, stream, crawler);
     drive(outputs, Some(&origin), &origin.url, Some(lease), shared).await
 }
 

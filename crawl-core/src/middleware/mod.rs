@@ -12,6 +12,7 @@ mod downloader;
 mod spider;
 
 pub use builtin::httperror_meta::{HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META};
+pub use builtin::HttpStatusError;
 pub use downloader::{
     DownloadResult, DownloaderChain, DownloaderHooks, DownloaderMiddleware,
     DownloaderMiddlewareEntry, ExceptionOutcome, IgnoreRequest, RequestOutcome, ResponseOutcome,

@@ -15,6 +15,8 @@ struct Rare {
     headers: HeaderMap,
     body: Bytes,
     meta: serde_json::Map<String, serde_json::Value>,
+    errback: Option<Callback>,
+    args: Option<serde_json::Value>,
 }
 
 /// A request waiting in the queue.
@@ -47,9 +49,15 @@ impl CompactRequest {
             dont_filter,
             depth,
             callback,
+            errback,
+            args,
         } = request;
-        let usual =
-            method == Method::GET && headers.is_empty() && body.is_empty() && meta.is_empty();
+        let usual = method == Method::GET
+            && headers.is_empty()
+            && body.is_empty()
+            && meta.is_empty()
+            && errback.is_none()
+            && args.is_none();
         CompactRequest {
             url: String::from(url).into_boxed_str(),
             callback,
@@ -63,6 +71,8 @@ impl CompactRequest {
                     headers,
                     body,
                     meta,
+                    errback,
+                    args,
                 })
             }),
         }
@@ -93,6 +103,8 @@ impl CompactRequest {
             request.headers = rare.headers;
             request.body = rare.body;
             request.meta = rare.meta;
+            request.errback = rare.errback;
+            request.args = rare.args;
         }
         request
     }
@@ -110,7 +122,9 @@ mod tests {
             .with_meta("k", 2)
             .with_priority(-3)
             .with_dont_filter()
-            .with_callback(Callback::from_static("other"));
+            .with_callback(Callback::from_static("other"))
+            .errback(Callback::from_static("failed"))
+            .with_args(serde_json::json!({"n": 2}));
         let mut request = request;
         request.depth = 4;
         let back = CompactRequest::pack(request.clone()).unpack();
@@ -121,6 +135,8 @@ mod tests {
         assert_eq!(back.meta, request.meta);
         assert_eq!((back.priority, back.depth, back.dont_filter), (-3, 4, true));
         assert_eq!(back.callback.name(), "other");
+        assert_eq!(back.errback, Some(Callback::from_static("failed")));
+        assert_eq!(back.args, Some(serde_json::json!({"n": 2})));
         let plain = CompactRequest::pack(Request::get("http://h/p").unwrap());
         assert!(plain.rare.is_none());
         assert!(std::mem::size_of::<CompactRequest>() <= 72);

@@ -17,10 +17,11 @@ pub(crate) fn rewrite_bodies(
     errors: &mut Errors,
 ) -> Vec<(Ident, TokenStream)> {
     let handlers = signal_handlers(spider, errors);
-    let names = spider.callback_names();
+    let known = spider.known();
     let generators: Vec<usize> = spider
         .callbacks
         .iter()
+        .chain(spider.errbacks.iter())
         .chain(spider.start_requests.iter())
         .filter(|cb| cb.body == Body::Generator)
         .map(|cb| cb.index)
@@ -34,7 +35,7 @@ pub(crate) fn rewrite_bodies(
         }
         selectors::check_and_compile(&mut method.block, errors);
         patterns::check(&method.block, errors);
-        callbacks::rewrite(&mut method.block, &names, errors);
+        callbacks::rewrite(&mut method.block, &known, errors);
         if generators.contains(&index) && errors.is_empty() {
             generator::into_stream_fn(&mut method.sig, &mut method.block);
         }
@@ -92,11 +93,32 @@ pub(crate) fn expand(spider: &SpiderDef, handlers: &[(Ident, TokenStream)]) -> T
     let settings = settings_fn(spider);
     let arms = spider.callbacks.iter().map(|cb| {
         let text = cb.name.to_string();
-        let stream = call_stream(spider, cb, true);
+        let stream = call_stream(spider, cb, Kind::Callback);
         quote!(#text => #stream,)
     });
+    let errback = (!spider.errbacks.is_empty()).then(|| {
+        let arms = spider.errbacks.iter().map(|eb| {
+            let text = eb.name.to_string();
+            let stream = call_stream(spider, eb, Kind::Errback);
+            quote!(#text => #stream,)
+        });
+        quote! {
+            fn errback(
+                self: #private::std::sync::Arc<Self>,
+                errback: &#private::Callback,
+                request: #private::Request,
+                error: #private::BoxError,
+                crawler: #private::Crawler,
+            ) -> #private::OutputStream {
+                match errback.name() {
+                    #(#arms)*
+                    _ => #private::unknown_errback(#name, errback),
+                }
+            }
+        }
+    });
     let start_requests = spider.start_requests.as_ref().map(|start| {
-        let stream = call_stream(spider, start, false);
+        let stream = call_stream(spider, start, Kind::Start);
         quote! {
             fn start_requests(
                 self: #private::std::sync::Arc<Self>,
@@ -148,6 +170,7 @@ pub(crate) fn expand(spider: &SpiderDef, handlers: &[(Ident, TokenStream)]) -> T
 
                 #start_requests
                 #signal_handlers
+                #errback
 
                 fn call(
                     self: #private::std::sync::Arc<Self>,
@@ -173,15 +196,54 @@ pub(crate) fn expand(spider: &SpiderDef, handlers: &[(Ident, TokenStream)]) -> T
     }
 }
 
+/// What the engine calls a method for.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// With a response (and its request's typed argument, if the callback takes one).
+    Callback,
+    /// With the failed request and the error.
+    Errback,
+    /// With nothing but the crawler.
+    Start,
+}
+
 /// The boxed stream that owns the spider and the crawler and drives one method.
-fn call_stream(spider: &SpiderDef, def: &CallbackDef, takes_response: bool) -> TokenStream {
+fn call_stream(spider: &SpiderDef, def: &CallbackDef, kind: Kind) -> TokenStream {
     let private = core_path::private();
     let method = &def.name;
-    let response = takes_response.then(|| quote!(response,));
-    let crawler = def.takes_crawler.then(|| quote!(&__crawl_crawler));
+    let given = match kind {
+        Kind::Callback => vec![quote!(response), quote!(__crawl_args)],
+        Kind::Errback => vec![quote!(request), quote!(error)],
+        Kind::Start => Vec::new(),
+    };
+    // The arguments in the order the method declares them.
+    let mut given = given.into_iter();
+    let arguments: Vec<TokenStream> = crate::signature::typed_args(&spider.method(def.index).sig)
+        .iter()
+        .filter_map(|arg| {
+            if crate::signature::is_ref_to(&arg.ty, "Crawler") {
+                Some(quote!(&__crawl_crawler))
+            } else {
+                given.next()
+            }
+        })
+        .collect();
+    // The typed argument, read back from the request before the callback runs.
+    let args = def.args_ty.as_ref().map(|ty| {
+        let read = quote_spanned!(ty.span()=> #private::callback_args::<#ty>(&response));
+        quote! {
+            let __crawl_args: #ty = match #read {
+                #private::std::result::Result::Ok(args) => args,
+                #private::std::result::Result::Err(error) => {
+                    yield #private::into_error(error);
+                    return;
+                }
+            };
+        }
+    });
     let self_ty = &spider.item.self_ty;
     // A path call, so a callback named like a `Spider` method (`start_requests`) is the user's.
-    let invoke = quote!(<#self_ty>::#method(&*__crawl_spider, #response #crawler));
+    let invoke = quote!(<#self_ty>::#method(&*__crawl_spider, #(#arguments),*));
     let body = match &def.body {
         Body::Generator => quote! {
             let __crawl_outputs = #invoke;
@@ -209,6 +271,7 @@ fn call_stream(spider: &SpiderDef, def: &CallbackDef, takes_response: bool) -> T
         #private::std::boxed::Box::pin(#private::async_stream::stream! {
             let __crawl_spider = self;
             let __crawl_crawler = crawler;
+            #args
             #body
         })
     }

@@ -19,6 +19,9 @@ pub(crate) fn validate(spider: &SpiderDef, errors: &mut Errors) {
     for callback in &spider.callbacks {
         callback_signature(spider, callback, errors);
     }
+    for errback in &spider.errbacks {
+        errback_signature(spider, errback, errors);
+    }
     if let Some(start) = &spider.start_requests {
         start_requests_signature(spider, start, errors);
     }
@@ -263,15 +266,100 @@ fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut E
         ),
         _ => {}
     }
+    let (mut crawler, mut typed) = (false, false);
     for extra in args.iter().skip(1) {
-        if args.len() > 2 || !signature::is_ref_to(&extra.ty, "Crawler") {
+        let ty = &*extra.ty;
+        if signature::is_ref_to(ty, "Crawler") && !crawler {
+            crawler = true;
+        } else if matches!(ty, syn::Type::Reference(_) | syn::Type::ImplTrait(_))
+            || signature::is_named(ty, "Crawler")
+            || signature::is_named(ty, "Response")
+        {
             errors.push(
-                &extra.ty,
-                format!("unexpected argument in callback `{name}`; {forms}"),
+                ty,
+                format!("unexpected argument in callback `{name}`: after the response, a callback takes `crawler: &Crawler` and one argument by value of a `Serialize + Deserialize` type, given with `.with_args(...)`; {forms}"),
             );
+        } else if typed {
+            errors.push(
+                ty,
+                format!(
+                    "callback `{name}` takes one argument besides the response (and the crawler): a `Serialize + Deserialize` type given with `.with_args(...)`; group several values in a struct, as in `async fn {name}({receiver}response: Response, args: Page)`"
+                ),
+            );
+        } else {
+            typed = true;
         }
     }
     body_rules(method, name, &callback.body, errors);
+}
+
+/// The accepted errback signatures.
+fn errback_forms(name: &syn::Ident) -> String {
+    format!("expected `async fn {name}(&self, request: Request, error: BoxError)` or `async fn {name}(&self, request: Request, error: BoxError, crawler: &Crawler)`")
+}
+
+/// An errback is `async fn name(&self, request: Request, error: BoxError[, crawler: &Crawler])`.
+fn errback_signature(spider: &SpiderDef, errback: &CallbackDef, errors: &mut Errors) {
+    let method = spider.method(errback.index);
+    let sig = &method.sig;
+    let name = &sig.ident;
+    let forms = errback_forms(name);
+    if sig.asyncness.is_none() {
+        errors.push(
+            sig.fn_token,
+            format!("errback `{name}` must be an `async fn`; {forms}"),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push(
+            &sig.generics,
+            format!("errback `{name}` cannot be generic; {forms}"),
+        );
+    }
+    if !signature::has_ref_self(sig) {
+        let at = sig
+            .inputs
+            .first()
+            .map(|arg| arg.span())
+            .unwrap_or_else(|| sig.ident.span());
+        errors.push_error(syn::Error::new(
+            at,
+            format!("errback `{name}` must take `&self` first; {forms}"),
+        ));
+    }
+    let args = signature::typed_args(sig);
+    let expected = [
+        ("Request", "the failed request by value, `request: Request`"),
+        ("BoxError", "the error, `error: BoxError`"),
+    ];
+    for (position, (ty, what)) in expected.iter().enumerate() {
+        match args.get(position) {
+            Some(arg) if signature::is_named(&arg.ty, ty) => {}
+            Some(arg) => errors.push(
+                &arg.ty,
+                format!(
+                    "argument {} of errback `{name}` must be {what}; {forms}",
+                    position + 1
+                ),
+            ),
+            None => {
+                errors.push_error(syn::Error::new(
+                    sig.paren_token.span.join(),
+                    format!("errback `{name}` must take {what}; {forms}"),
+                ));
+                break;
+            }
+        }
+    }
+    for (position, extra) in args.iter().enumerate().skip(2) {
+        if position > 2 || !signature::is_ref_to(&extra.ty, "Crawler") {
+            errors.push(
+                &extra.ty,
+                format!("unexpected argument in errback `{name}`; {forms}"),
+            );
+        }
+    }
+    body_rules(method, name, &errback.body, errors);
 }
 
 /// The start hook is written once: `start` (Scrapy 2.13's name) or `start_requests`.

@@ -17,10 +17,19 @@ pub(super) const ENTRY: SpiderMiddlewareEntry = SpiderMiddlewareEntry {
     create: |settings| Some(Arc::new(HttpError::new(settings))),
 };
 
-/// The error that keeps a response from its callback.
+/// The error that keeps a response with a refused status from its callback (Scrapy's
+/// `HttpError`): what a request's errback receives for it.
+///
+/// ```
+/// # use crawl_core::middleware::HttpStatusError;
+/// # let error = crawl_core::BoxError::from(HttpStatusError(404));
+/// if let Some(HttpStatusError(status)) = error.downcast_ref::<HttpStatusError>() {
+///     assert_eq!(*status, 404);
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("ignoring non-2xx response ({0})")]
-struct HttpStatusError(u16);
+pub struct HttpStatusError(pub u16);
 
 struct HttpError {
     allowed: Vec<u16>,

@@ -24,6 +24,8 @@ pub mod httperror_meta {
     pub use super::httperror::{HANDLE_HTTPSTATUS_ALL_META, HANDLE_HTTPSTATUS_LIST_META};
 }
 
+pub use httperror::HttpStatusError;
+
 use super::{DownloaderMiddlewareEntry, SpiderMiddlewareEntry};
 
 /// The built-in downloader middlewares.

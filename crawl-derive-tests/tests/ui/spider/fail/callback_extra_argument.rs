@@ -5,7 +5,7 @@ struct S;
 
 #[spider(name = "s")]
 impl S {
-    async fn parse(&self, _response: Response, _page: u32) {}
+    async fn parse(&self, _response: Response, _page: &u32) {}
 }
 
 fn main() {}

@@ -1,0 +1,15 @@
+use crawl_core::prelude::*;
+
+#[derive(Default)]
+struct S;
+
+#[spider(name = "s")]
+impl S {
+    async fn parse(&self, response: Response) {
+        yield_!(response.follow("/a/", Self::parse)?.errback(Self::failed));
+    }
+
+    async fn failed(&self, _response: Response, _error: BoxError) {}
+}
+
+fn main() {}
