@@ -295,3 +295,37 @@ async fn workers_wait_out_a_redis_that_stops_answering() {
         "the worker said it waited:\n{log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_gives_up_on_a_redis_gone_for_good_and_keeps_its_items() {
+    let mut redis = RedisServer::start().unwrap();
+    let site = DemoSite::start().await.unwrap();
+    site.set_latency(Duration::from_millis(20));
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("w1.jsonl");
+    let mut child = worker(
+        &site.url("/"),
+        &redis.url(),
+        &feed,
+        &["-s", "REDIS_RETRY_SECS=2"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while urls(&feed).len() < 5 {
+        assert!(Instant::now() < deadline, "the worker wrote no items");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    redis.kill();
+    wait_ok(&mut child, &feed);
+    let log = std::fs::read_to_string(feed.with_extension("log")).unwrap();
+    assert!(log.contains("redis_unreachable"), "{log}");
+    let items = urls(&feed);
+    assert!(
+        items.len() >= 5,
+        "the items written before stay: {}",
+        items.len()
+    );
+    let mut unique = items.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), items.len(), "each once");
+}

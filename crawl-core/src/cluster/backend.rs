@@ -44,6 +44,8 @@ pub(crate) struct ClusterConfig {
     pub persist: bool,
     /// Delete the keys first (`SCHEDULER_FLUSH_ON_START`).
     pub flush_on_start: bool,
+    /// How long Redis may stay unreachable before the worker gives up (`REDIS_RETRY_SECS`).
+    pub give_up_after: Duration,
 }
 
 /// What the backend and its companion thread share.
@@ -64,9 +66,20 @@ pub(super) struct State {
     pub failed: Option<String>,
     /// The engine's hook: leases committed (and, empty, "leases arrived").
     pub hook: Option<Box<dyn Fn(Vec<LeaseId>) + Send + Sync>>,
+    /// Closes the spider with a reason (Redis stayed unreachable).
+    pub close: Option<Box<dyn Fn(&str) + Send + Sync>>,
 }
 
 impl State {
+    /// Gives up: the spider closes with `redis_unreachable`.
+    pub fn fail(&mut self, message: String) {
+        self.failed = Some(message);
+        if let Some(close) = &self.close {
+            close("redis_unreachable");
+        }
+        self.wake(Vec::new());
+    }
+
     /// Wakes the engine with `leases` committed (none: something to lease arrived).
     pub fn wake(&self, leases: Vec<LeaseId>) {
         if let Some(hook) = &self.hook {
@@ -112,9 +125,6 @@ pub(crate) struct Joined {
 const POLL_MIN: f64 = 0.02;
 const POLL_MAX: f64 = 0.25;
 
-/// How long Redis may stay unreachable before a worker gives up.
-const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
-
 impl RedisBackend {
     /// Connects to the crawl in Redis (a clear error if it cannot be reached) and starts the
     /// companion thread.
@@ -146,7 +156,7 @@ impl RedisBackend {
             state: state.clone(),
             demand: demand.clone(),
             stats,
-            give_up_after: GIVE_UP_AFTER,
+            give_up_after: config.give_up_after,
         };
         let thread = std::thread::Builder::new()
             .name("crawl-redis".to_owned())
@@ -172,6 +182,11 @@ impl RedisBackend {
             thread: Some(thread),
         };
         Ok(Joined { backend, feeds })
+    }
+
+    /// Sets how the spider is closed if Redis stays unreachable.
+    pub(crate) fn on_give_up(&mut self, close: Box<dyn Fn(&str) + Send + Sync>) {
+        lock(&self.state).close = Some(close);
     }
 
     fn send(&self, command: Command) {

@@ -339,9 +339,7 @@ impl Companion {
                 Err(error) => {
                     let message = format!("{what} failed for {:?}: {error}", self.give_up_after);
                     tracing::error!("{message}; this worker stops, its leases go to others");
-                    let mut state = lock(&self.state);
-                    state.failed = Some(message);
-                    state.wake(Vec::new());
+                    lock(&self.state).fail(message);
                     return None;
                 }
             }

@@ -72,6 +72,9 @@ macro_rules! crawl_settings_table {
             /// Seconds a worker's lease on a request lasts unless extended; a dead worker's
             /// requests go to another worker once their leases expire.
             REDIS_LEASE_SECS redis_lease_secs: f64 = 30.0;
+            /// Seconds a worker waits for an unreachable Redis, retrying with backoff, before
+            /// its spider closes (`redis_unreachable`); what it committed stays committed.
+            REDIS_RETRY_SECS redis_retry_secs: f64 = 300.0;
             /// The name this worker's leases and feed commits are kept under in Redis (empty:
             /// the host name and the feeds' paths, so the same command on the same machine
             /// resumes its own feeds).
