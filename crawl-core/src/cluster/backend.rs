@@ -46,6 +46,8 @@ pub(crate) struct ClusterConfig {
     pub flush_on_start: bool,
     /// How long Redis may stay unreachable before the worker gives up (`REDIS_RETRY_SECS`).
     pub give_up_after: Duration,
+    /// The stream every committed item is appended to (`REDIS_ITEMS_KEY`; empty: none).
+    pub items_key: String,
 }
 
 /// What the backend and its companion thread share.
@@ -105,6 +107,8 @@ pub struct RedisBackend {
     /// Each host's own delay as last told to the cluster, in ms.
     delays: HashMap<Box<str>, u64>,
     default_delay: u64,
+    /// Whether committed items go to a stream too.
+    items: bool,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -179,6 +183,7 @@ impl RedisBackend {
             politeness,
             delays: HashMap::new(),
             default_delay,
+            items: !config.items_key.is_empty(),
             thread: Some(thread),
         };
         Ok(Joined { backend, feeds })
@@ -268,15 +273,20 @@ impl Frontier for RedisBackend {
     }
 
     fn record(&mut self, checkpoint: Checkpoint) {
-        // Feed lengths matter only with the acks whose items they hold.
-        if self.acked.is_empty() {
+        // Feed lengths matter only with the acks (or items) they hold.
+        if self.acked.is_empty() && checkpoint.items.is_empty() {
             return;
         }
         let acks = std::mem::take(&mut self.acked);
         self.send(Command::Commit {
             acks,
             feeds: checkpoint.feeds,
+            items: checkpoint.items,
         });
+    }
+
+    fn wants_items(&self) -> bool {
+        self.items
     }
 
     fn close(&mut self) {
@@ -285,6 +295,7 @@ impl Frontier for RedisBackend {
             self.send(Command::Commit {
                 acks,
                 feeds: Vec::new(),
+                items: Vec::new(),
             });
         }
         let (done, wait) = std::sync::mpsc::channel();

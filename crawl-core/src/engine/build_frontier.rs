@@ -115,6 +115,7 @@ async fn join_cluster(
         persist: settings.scheduler_persist,
         flush_on_start: settings.scheduler_flush_on_start,
         give_up_after: std::time::Duration::from_secs_f64(settings.redis_retry_secs.max(0.0)),
+        items_key: settings.redis_items_key.trim().to_owned(),
     };
     let joined = RedisBackend::join(cluster, config.politeness, stats.clone()).await?;
     if !joined.feeds.is_empty() {
