@@ -33,6 +33,43 @@ pub struct Components {
 
 /// A handle on the running crawl: its settings, stats and arguments, the engine's own
 /// downloader, and ways to schedule requests or close the spider. Cheap to clone.
+///
+/// Callbacks, the start hook, pipelines, middlewares and signal handlers get one:
+///
+/// ```no_run
+/// use crawl_core::prelude::*;
+///
+/// #[derive(Serialize)]
+/// struct Page {
+///     url: String,
+///     robots_txt_bytes: usize,
+/// }
+///
+/// #[derive(Default)]
+/// struct Counting;
+///
+/// #[spider(name = "counting", start_urls = ["http://127.0.0.1:8000/"])]
+/// impl Counting {
+///     async fn parse(&self, response: Response, crawler: &Crawler) {
+///         // The crawl's settings and stats.
+///         let _concurrency = crawler.settings().concurrent_requests;
+///         crawler.stats().inc("counting/pages");
+///         // The spider's own state (kept by a job dir across runs).
+///         let pages: u64 = crawler.state().unwrap_or(0) + 1;
+///         crawler.set_state(&pages)?;
+///         if pages >= 1000 {
+///             crawler.close_spider("enough pages");
+///         }
+///         // The engine's own downloader, through the downloader middlewares, awaited here.
+///         let robots = crawler.download(Request::get(response.urljoin("/robots.txt")?)?).await?;
+///         yield_!(Page {
+///             url: response.url.to_string(),
+///             robots_txt_bytes: robots.body.len(),
+///         });
+///     }
+/// }
+/// # fn main() {}
+/// ```
 #[derive(Clone)]
 pub struct Crawler {
     inner: Arc<Inner>,

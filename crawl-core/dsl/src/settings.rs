@@ -76,6 +76,13 @@ macro_rules! crawl_settings_table {
             /// Seconds a worker's lease on a request lasts unless extended; a dead worker's
             /// requests go to another worker once their leases expire.
             REDIS_LEASE_SECS redis_lease_secs: f64 = 30.0;
+            /// Seconds a worker waits for an unreachable Redis, retrying with backoff, before
+            /// its spider closes (`redis_unreachable`); what it committed stays committed.
+            REDIS_RETRY_SECS redis_retry_secs: f64 = 300.0;
+            /// A Redis stream every item of a shared crawl is appended to (`XADD KEY * item
+            /// JSON`) in the same atomic step as its request's ack: exactly once across workers
+            /// and kills (empty: none). The key is kept when the crawl ends.
+            REDIS_ITEMS_KEY redis_items_key: String = String::new();
             /// The name this worker's leases and feed commits are kept under in Redis (empty:
             /// the host name and the feeds' paths, so the same command on the same machine
             /// resumes its own feeds).

@@ -44,6 +44,10 @@ pub(crate) struct ClusterConfig {
     pub persist: bool,
     /// Delete the keys first (`SCHEDULER_FLUSH_ON_START`).
     pub flush_on_start: bool,
+    /// How long Redis may stay unreachable before the worker gives up (`REDIS_RETRY_SECS`).
+    pub give_up_after: Duration,
+    /// The stream every committed item is appended to (`REDIS_ITEMS_KEY`; empty: none).
+    pub items_key: String,
 }
 
 /// What the backend and its companion thread share.
@@ -64,9 +68,20 @@ pub(super) struct State {
     pub failed: Option<String>,
     /// The engine's hook: leases committed (and, empty, "leases arrived").
     pub hook: Option<Box<dyn Fn(Vec<LeaseId>) + Send + Sync>>,
+    /// Closes the spider with a reason (Redis stayed unreachable).
+    pub close: Option<Box<dyn Fn(&str) + Send + Sync>>,
 }
 
 impl State {
+    /// Gives up: the spider closes with `redis_unreachable`.
+    pub fn fail(&mut self, message: String) {
+        self.failed = Some(message);
+        if let Some(close) = &self.close {
+            close("redis_unreachable");
+        }
+        self.wake(Vec::new());
+    }
+
     /// Wakes the engine with `leases` committed (none: something to lease arrived).
     pub fn wake(&self, leases: Vec<LeaseId>) {
         if let Some(hook) = &self.hook {
@@ -92,6 +107,8 @@ pub struct RedisBackend {
     /// Each host's own delay as last told to the cluster, in ms.
     delays: HashMap<Box<str>, u64>,
     default_delay: u64,
+    /// Whether committed items go to a stream too.
+    items: bool,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -111,9 +128,6 @@ pub(crate) struct Joined {
 /// Shortest and longest wait before the engine asks again for leases that have not come.
 const POLL_MIN: f64 = 0.02;
 const POLL_MAX: f64 = 0.25;
-
-/// How long Redis may stay unreachable before a worker gives up.
-const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
 
 impl RedisBackend {
     /// Connects to the crawl in Redis (a clear error if it cannot be reached) and starts the
@@ -146,7 +160,7 @@ impl RedisBackend {
             state: state.clone(),
             demand: demand.clone(),
             stats,
-            give_up_after: GIVE_UP_AFTER,
+            give_up_after: config.give_up_after,
         };
         let thread = std::thread::Builder::new()
             .name("crawl-redis".to_owned())
@@ -169,9 +183,15 @@ impl RedisBackend {
             politeness,
             delays: HashMap::new(),
             default_delay,
+            items: !config.items_key.is_empty(),
             thread: Some(thread),
         };
         Ok(Joined { backend, feeds })
+    }
+
+    /// Sets how the spider is closed if Redis stays unreachable.
+    pub(crate) fn on_give_up(&mut self, close: Box<dyn Fn(&str) + Send + Sync>) {
+        lock(&self.state).close = Some(close);
     }
 
     fn send(&self, command: Command) {
@@ -253,15 +273,20 @@ impl Frontier for RedisBackend {
     }
 
     fn record(&mut self, checkpoint: Checkpoint) {
-        // Feed lengths matter only with the acks whose items they hold.
-        if self.acked.is_empty() {
+        // Feed lengths matter only with the acks (or items) they hold.
+        if self.acked.is_empty() && checkpoint.items.is_empty() {
             return;
         }
         let acks = std::mem::take(&mut self.acked);
         self.send(Command::Commit {
             acks,
             feeds: checkpoint.feeds,
+            items: checkpoint.items,
         });
+    }
+
+    fn wants_items(&self) -> bool {
+        self.items
     }
 
     fn close(&mut self) {
@@ -270,6 +295,7 @@ impl Frontier for RedisBackend {
             self.send(Command::Commit {
                 acks,
                 feeds: Vec::new(),
+                items: Vec::new(),
             });
         }
         let (done, wait) = std::sync::mpsc::channel();

@@ -245,24 +245,30 @@ impl RedisFrontier {
     /// are done. Returns how many were still `worker`'s (an expired lease taken by another
     /// worker is not acknowledged, and counted in `redis/ack_lost_count`).
     pub async fn ack(&self, worker: &str, ids: &[&str]) -> Result<u64, ClusterError> {
-        self.commit(worker, ids, &[]).await
+        self.commit(worker, ids, &[], None).await
     }
 
     /// [`ack`](Self::ack)s `ids` and records, in the same atomic step, how long each of
     /// `worker`'s feed files is with their items (what a restarted worker cuts its feeds
-    /// back to: see [`feeds`](Self::feeds)).
+    /// back to: see [`feeds`](Self::feeds)), and appends their items (JSON) to a stream,
+    /// each as the field `item` of one entry (`REDIS_ITEMS_KEY`).
     pub async fn commit(
         &self,
         worker: &str,
         ids: &[&str],
         feeds: &[(String, u64)],
+        items: Option<(&str, &[String])>,
     ) -> Result<u64, ClusterError> {
+        let (stream, items) = items.unwrap_or(("", &[]));
         let mut invocation = self.scripts.ack.prepare_invoke();
         invocation
             .arg(self.keys.prefix())
             .arg(worker)
             .arg(ids.len())
-            .arg(ids);
+            .arg(ids)
+            .arg(stream)
+            .arg(items.len())
+            .arg(items);
         for (path, length) in feeds {
             invocation.arg(path).arg(*length);
         }

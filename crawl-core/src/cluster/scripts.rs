@@ -138,15 +138,21 @@ sooner(':leases')
 return { out, wait, redis.call('HLEN', p .. ':req') }
 "#;
 
-/// `ARGV`: prefix, worker, how many ids, the ids, then pairs of feed path and length. The
-/// callbacks of these leases finished and their outputs are committed: the requests are
-/// done, and the worker's feeds hold their items up to these lengths (`P:feeds:<worker>`),
-/// in the same atomic step. Returns how many were still this worker's (a lease that expired
-/// and went to another worker is not acknowledged).
+/// `ARGV`: prefix, worker, how many ids, the ids, the items stream's key (empty: none), how
+/// many items, the items (JSON), then pairs of feed path and length. The callbacks of these
+/// leases finished and their outputs are committed: the requests are done, their items are
+/// appended to the stream, and the worker's feeds hold their items up to these lengths
+/// (`P:feeds:<worker>`), all in one atomic step. Returns how many were still this worker's
+/// (a lease that expired and went to another worker is not acknowledged).
 const ACK: &str = r#"
 local worker = ARGV[2]
 local last = 3 + tonumber(ARGV[3])
-for i = last + 1, #ARGV, 2 do
+local stream = ARGV[last + 1]
+local items_end = last + 2 + tonumber(ARGV[last + 2])
+for i = last + 3, items_end do
+  redis.call('XADD', stream, '*', 'item', ARGV[i])
+end
+for i = items_end + 1, #ARGV, 2 do
   redis.call('HSET', p .. ':feeds:' .. worker, ARGV[i], ARGV[i + 1])
 end
 local done = 0

@@ -26,6 +26,7 @@ pub(super) enum Command {
     Commit {
         acks: Vec<(LeaseId, String)>,
         feeds: Vec<(String, u64)>,
+        items: Vec<String>,
     },
     /// Give a lease back, ready after `after`.
     Nack {
@@ -126,6 +127,7 @@ impl Companion {
         let mut pushes = Vec::new();
         let mut acks = Vec::new();
         let mut feeds = Vec::new();
+        let mut items = Vec::new();
         let mut later = Vec::new();
         let mut close = None;
         for command in round {
@@ -134,8 +136,10 @@ impl Companion {
                 Command::Commit {
                     acks: more,
                     feeds: lengths,
+                    items: written,
                 } => {
                     acks.extend(more);
+                    items.extend(written);
                     if !lengths.is_empty() {
                         feeds = lengths;
                     }
@@ -162,8 +166,8 @@ impl Companion {
                 _ => {}
             }
         }
-        if !acks.is_empty() {
-            self.commit(acks, feeds).await;
+        if !acks.is_empty() || !items.is_empty() {
+            self.commit(acks, feeds, items).await;
         }
         lock(&self.state).queued -= count - usize::from(close.is_some());
         close
@@ -188,12 +192,19 @@ impl Companion {
         state.remaining = state.remaining.max(added);
     }
 
-    async fn commit(&self, acks: Vec<(LeaseId, String)>, feeds: Vec<(String, u64)>) {
+    async fn commit(
+        &self,
+        acks: Vec<(LeaseId, String)>,
+        feeds: Vec<(String, u64)>,
+        items: Vec<String>,
+    ) {
         let frontier = &self.frontier;
         let worker = &self.config.worker;
         let ids: Vec<&str> = acks.iter().map(|(_, id)| id.as_str()).collect();
+        let stream = Some((self.config.items_key.as_str(), items.as_slice()))
+            .filter(|(key, _)| !key.is_empty());
         if self
-            .retry("commit", || frontier.commit(worker, &ids, &feeds))
+            .retry("commit", || frontier.commit(worker, &ids, &feeds, stream))
             .await
             .is_some()
         {
@@ -339,9 +350,7 @@ impl Companion {
                 Err(error) => {
                     let message = format!("{what} failed for {:?}: {error}", self.give_up_after);
                     tracing::error!("{message}; this worker stops, its leases go to others");
-                    let mut state = lock(&self.state);
-                    state.failed = Some(message);
-                    state.wake(Vec::new());
+                    lock(&self.state).fail(message);
                     return None;
                 }
             }

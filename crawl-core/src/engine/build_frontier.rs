@@ -114,6 +114,8 @@ async fn join_cluster(
         concurrency: settings.concurrent_requests.max(1),
         persist: settings.scheduler_persist,
         flush_on_start: settings.scheduler_flush_on_start,
+        give_up_after: std::time::Duration::from_secs_f64(settings.redis_retry_secs.max(0.0)),
+        items_key: settings.redis_items_key.trim().to_owned(),
     };
     let joined = RedisBackend::join(cluster, config.politeness, stats.clone()).await?;
     if !joined.feeds.is_empty() {
@@ -121,6 +123,8 @@ async fn join_cluster(
         tracing::info!("Resuming this worker's feeds at their committed lengths");
     }
     let mut backend = joined.backend;
+    let closer = crawler.clone();
+    backend.on_give_up(Box::new(move |reason| closer.close_spider(reason)));
     let events = events.clone();
     backend.on_commit(Box::new(move |leases| {
         let _ = events.send(Event::Committed(leases));

@@ -57,6 +57,7 @@ impl Shared {
             stats,
             spider_state: self.crawler.take_state_change(),
             start_consumed: core.start_consumed,
+            items: std::mem::take(&mut core.items_json),
         };
         core.frontier.record(checkpoint);
     }

@@ -80,7 +80,47 @@ impl CrawlResult {
     }
 }
 
-/// Runs `spider` to completion with `options`.
+/// Runs `spider` to completion with `options` (what the generated `main`'s `crawl` command
+/// does after it read the command line): embed a crawl in your own program with it.
+///
+/// ```no_run
+/// use std::sync::Arc;
+///
+/// use crawl_core::feed::FeedSpec;
+/// use crawl_core::prelude::*;
+/// use crawl_core::{crawl, CrawlOptions, Settings};
+///
+/// #[derive(Serialize)]
+/// struct Title {
+///     title: String,
+/// }
+///
+/// #[derive(Default)]
+/// struct Titles;
+///
+/// #[spider(name = "titles", start_urls = ["http://127.0.0.1:8000/"])]
+/// impl Titles {
+///     async fn parse(&self, response: Response) {
+///         yield_!(Title {
+///             title: response.css("title::text").get().unwrap_or_default(),
+///         });
+///     }
+/// }
+///
+/// # async fn run() -> Result<(), crawl_core::Error> {
+/// let mut settings = Settings::default();
+/// settings.set("CONCURRENT_REQUESTS", "32")?;
+/// let options = CrawlOptions {
+///     settings,
+///     feeds: vec![FeedSpec::parse("titles.jsonl", true)?],
+///     ..CrawlOptions::default()
+/// };
+/// let result = crawl(Arc::new(Titles), options).await?;
+/// println!("{}: {:?} items", result.finish_reason, result.stats.get("item_scraped_count"));
+/// # Ok(())
+/// # }
+/// # fn main() {}
+/// ```
 pub async fn crawl(spider: Arc<dyn Spider>, options: CrawlOptions) -> Result<CrawlResult, Error> {
     let meta = spider.meta();
     options.args.check(meta)?;

@@ -41,6 +41,8 @@ pub(super) struct Core {
     pub(super) staged: HashMap<LeaseId, Staged>,
     /// Outputs of the start requests' stream handled, this run and before.
     pub(super) start_consumed: u64,
+    /// Items written since the last checkpoint, as JSON, when the frontier wants them.
+    pub(super) items_json: Vec<String>,
 }
 
 impl Core {
@@ -75,6 +77,8 @@ pub(super) struct Shared {
     pub(super) durable: bool,
     /// Whether a filtered duplicate was logged: without `DUPEFILTER_DEBUG`, only the first is.
     duplicate_logged: AtomicBool,
+    /// Whether the frontier keeps the items too ([`Frontier::wants_items`]).
+    items_out: bool,
 }
 
 impl Shared {
@@ -88,6 +92,7 @@ impl Shared {
         stats: Stats,
     ) -> Arc<Self> {
         let frontier_commits = frontier.commits();
+        let items_out = frontier.wants_items();
         Arc::new(Shared {
             core: Mutex::new(Core {
                 frontier,
@@ -99,7 +104,9 @@ impl Shared {
                 armed: None,
                 staged: HashMap::new(),
                 start_consumed: 0,
+                items_json: Vec::new(),
             }),
+            items_out,
             durable: frontier_commits,
             start_room: Notify::new(),
             start_waiting: AtomicBool::new(false),
@@ -350,17 +357,29 @@ impl Shared {
         match fate {
             ItemFate::Scraped(item) => {
                 self.stats.inc("item_scraped_count");
+
                 tracing::debug!(item = ?item, "Scraped item");
                 // A panic in the item's `Serialize` happens before anything of the item
                 // reaches a file (each is serialized whole first): count it and go on.
                 let feeds = &mut core.feeds;
+                // The frontier's copy (a shared frontier's items stream) is serialized in the
+                // same guard.
+                let items_out = self.items_out;
                 let written = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     feeds.write(&item, &self.stats);
+                    items_out.then(|| serde_json::to_string(&item))
                 }));
-                if let Err(panic) = written {
-                    let message = crate::error::panic_message(&*panic);
-                    tracing::error!("Writing an item to the feeds panicked: {message}");
-                    self.stats.inc("feedexport/item_panic_count");
+                match written {
+                    Err(panic) => {
+                        let message = crate::error::panic_message(&*panic);
+                        tracing::error!("Writing an item to the feeds panicked: {message}");
+                        self.stats.inc("feedexport/item_panic_count");
+                    }
+                    Ok(Some(Ok(json))) => core.items_json.push(json),
+                    Ok(Some(Err(error))) => {
+                        tracing::error!("cannot keep {item:?} as JSON: {error}");
+                    }
+                    Ok(None) => {}
                 }
                 self.signal_later(core, SignalKind::ItemScraped, item, |item| {
                     Signal::ItemScraped { item }

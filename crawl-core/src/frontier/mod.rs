@@ -163,6 +163,12 @@ pub trait Frontier: Send {
     /// The crawl's own state, to commit with the acks made so far.
     fn record(&mut self, _checkpoint: Checkpoint) {}
 
+    /// Whether [`record`](Self::record) wants the items written since the previous
+    /// checkpoint (a shared frontier appends them to a Redis stream with its acks).
+    fn wants_items(&self) -> bool {
+        false
+    }
+
     /// Commits what is left and lets go of the backend's resources (the end of a crawl).
     fn close(&mut self) {}
 
@@ -185,6 +191,9 @@ pub struct Checkpoint {
     pub spider_state: Option<String>,
     /// Outputs of the start requests' stream handled so far.
     pub start_consumed: u64,
+    /// The items written to the feeds since the previous checkpoint, as JSON, if the
+    /// frontier keeps them too ([`Frontier::wants_items`]).
+    pub items: Vec<String>,
 }
 
 /// The ready-time in `request`'s meta, removed from it.
