@@ -232,6 +232,23 @@ async fn download_delay_holds_for_the_cluster_as_a_whole() {
     assert_eq!(report["workers"], 0);
     assert_eq!(report["stats"]["item_scraped_count"], served, "{report}");
     assert_eq!(report["stats"]["response_received_count"], served);
+
+    // Run again on the kept keys: every page was seen, nothing is crawled. Then with
+    // SCHEDULER_FLUSH_ON_START: the keys go first, and the crawl starts over.
+    let again = dir.path().join("again.jsonl");
+    let mut child = worker(
+        &start,
+        &redis.url(),
+        &again,
+        &["-s", "SCHEDULER_PERSIST=true"],
+    );
+    wait_ok(&mut child, &again);
+    assert_eq!(urls(&again).len(), 0, "the kept seen set holds every page");
+    let fresh = dir.path().join("fresh.jsonl");
+    let flush = ["-s", "SCHEDULER_FLUSH_ON_START=true"];
+    let mut child = worker(&start, &redis.url(), &fresh, &flush);
+    wait_ok(&mut child, &fresh);
+    assert_eq!(urls(&fresh).len(), served, "a flushed crawl starts over");
 }
 
 /// The URLs of the items in the Redis stream `key` (read with `redis-cli`).
