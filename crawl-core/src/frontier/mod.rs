@@ -18,6 +18,9 @@
 mod durable;
 mod hosts;
 mod memory;
+mod seen;
+#[cfg(test)]
+mod durable_tests;
 #[cfg(test)]
 mod tests;
 
