@@ -20,6 +20,8 @@ use crate::Error;
 pub(super) const FILE: &str = "crawl-job.sqlite";
 /// What the `job` table's `format` says: a job dir of this layout.
 const FORMAT: &str = "crawl-jobdir-2";
+/// SQLite's page cache, as `PRAGMA cache_size` takes it (negative: KiB).
+const CACHE_KIB: i64 = -32 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,6 +80,12 @@ impl Store {
             conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", if sync { "FULL" } else { "NORMAL" })?;
+            // Room for the index pages each host appends to and reads from (the default
+            // 2 MiB holds those of ~500 hosts).
+            conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+            // Fewer checkpoints (each one syncs the database): a page written by many
+            // commits is copied back once.
+            conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
             Ok(())
         };
         setup(&conn).map_err(|e| open_error(dir, e))?;
