@@ -19,6 +19,12 @@ pub(super) struct Overrides {
     any: Option<IpAddr>,
 }
 
+fn bad_pattern(pattern: &str) -> Error {
+    Error::Usage(format!(
+        "DNS_OVERRIDE: `{pattern}` is not a host name, `*.suffix` or `*`"
+    ))
+}
+
 impl Overrides {
     /// The table `DNS_OVERRIDE` gives, or `None` when it is empty.
     pub(super) fn from_setting(map: &StringMap) -> Result<Option<Overrides>, Error> {
@@ -35,14 +41,11 @@ impl Overrides {
             let pattern = pattern.trim().to_ascii_lowercase();
             match pattern.strip_prefix('*') {
                 Some("") => overrides.any = Some(ip),
-                Some(suffix) if suffix.starts_with('.') && suffix.len() > 1 => {
+                Some(suffix) if suffix.starts_with('.') && suffix.len() > 1 && !suffix.contains('*') => {
                     overrides.suffixes.push((suffix.to_owned(), ip));
                 }
-                Some(_) => {
-                    return Err(Error::Usage(format!(
-                        "DNS_OVERRIDE: `{pattern}` is not a host name, `*.suffix` or `*`"
-                    )))
-                }
+                Some(_) => return Err(bad_pattern(&pattern)),
+                None if pattern.contains('*') => return Err(bad_pattern(&pattern)),
                 None => {
                     overrides.exact.insert(pattern, ip);
                 }
