@@ -51,7 +51,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "
-usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir]
+usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir] [--jobdir-sync]
        bench serve [--pages N] [--port P] [--heavy]
 
 Crawls a synthetic site of N pages (default 20000) with crawl and with a tokio + reqwest +
@@ -59,7 +59,8 @@ scraper baseline, at each concurrency (default 32,128), N runs each (default 3),
 its own process, and prints the median figures as a markdown table (and writes them to
 FILE as JSON with --json). --heavy serves pages of about 1.5 MB with 3,000 links each
 (default 300 pages). --job-dir adds crawl with a fresh --job-dir per run (a durable crawl:
-every request and item committed to the job dir), to compare with the in-memory crawl.
+every request and item committed to the job dir), to compare with the in-memory crawl;
+--jobdir-sync adds the same with -s JOBDIR_SYNC=true (each commit fsynced).
 ";
 
 /// How many pages the site has unless `--pages` says: 300 heavy ones, else 20,000.
@@ -192,6 +193,8 @@ enum Kind {
     Crawl,
     /// crawl with `--job-dir`.
     JobDir,
+    /// crawl with `--job-dir` and `-s JOBDIR_SYNC=true`.
+    JobDirSync,
     Baseline,
 }
 
@@ -200,6 +203,7 @@ impl Kind {
         match self {
             Kind::Crawl => "crawl",
             Kind::JobDir => "crawl --job-dir",
+            Kind::JobDirSync => "crawl --job-dir JOBDIR_SYNC=true",
             Kind::Baseline => "baseline",
         }
     }
@@ -208,6 +212,7 @@ impl Kind {
 fn harness(args: &[OsString]) -> anyhow::Result<()> {
     let (heavy, args) = take_flag(args, "--heavy");
     let (job_dir, args) = take_flag(&args, "--job-dir");
+    let (job_dir_sync, args) = take_flag(&args, "--jobdir-sync");
     let (mut pages, mut runs, mut levels) = (default_pages(heavy), 3usize, vec![32usize, 128]);
     let mut json = None;
     for (name, value) in flags(&args)? {
@@ -240,7 +245,8 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         .iter()
         .flat_map(|&c| {
             let durable = job_dir.then_some((Kind::JobDir, c));
-            [Some((Kind::Crawl, c)), durable, Some((Kind::Baseline, c))]
+            let synced = job_dir_sync.then_some((Kind::JobDirSync, c));
+            [Some((Kind::Crawl, c)), durable, synced, Some((Kind::Baseline, c))]
         })
         .flatten()
         .collect();
@@ -325,7 +331,7 @@ fn run_one(
     let feed_arg = feed.display().to_string();
     let mut args: Vec<String> = vec!["measure".into()];
     match kind {
-        Kind::Crawl | Kind::JobDir => args.extend(
+        Kind::Crawl | Kind::JobDir | Kind::JobDirSync => args.extend(
             [
                 "crawl",
                 "bench_spider",
@@ -353,8 +359,11 @@ fn run_one(
             .map(String::from),
         ),
     }
-    if kind == Kind::JobDir {
+    if matches!(kind, Kind::JobDir | Kind::JobDirSync) {
         args.extend(["--job-dir".to_owned(), job.display().to_string()]);
+    }
+    if kind == Kind::JobDirSync {
+        args.extend(["-s".to_owned(), "JOBDIR_SYNC=true".to_owned()]);
     }
     let output = Command::new(std::env::current_exe()?)
         .args(&args)
@@ -445,7 +454,7 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .position(|&(k, c)| k == Kind::Baseline && c == concurrency)
             .map(|i| &rows[i]);
         let (wall_ratio, cpu_ratio) = match (kind, baseline) {
-            (Kind::Crawl | Kind::JobDir, Some(base)) => (
+            (Kind::Crawl | Kind::JobDir | Kind::JobDirSync, Some(base)) => (
                 format!("{:.2}", row.wall / base.wall),
                 format!("{:.2}", row.cpu / base.cpu),
             ),
@@ -469,9 +478,10 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .iter()
             .position(|&(k, c)| k == Kind::Crawl && c == concurrency)
             .map(|i| &rows[i]);
-        if let (Kind::JobDir, Some(memory)) = (kind, memory) {
+        if let (Kind::JobDir | Kind::JobDirSync, Some(memory)) = (kind, memory) {
             println!(
-                "With --job-dir at c={concurrency}: wall {:.2}x, CPU {:.2}x the in-memory crawl (target: wall ≤ 1.3x).",
+                "With {} at c={concurrency}: wall {:.2}x, CPU {:.2}x the in-memory crawl (target for --job-dir: wall ≤ 1.3x).",
+                kind.name().trim_start_matches("crawl "),
                 row.wall / memory.wall,
                 row.cpu / memory.cpu
             );
