@@ -59,7 +59,9 @@ fn flags(args: &[OsString]) -> anyhow::Result<Vec<(String, String)>> {
         let name = flag
             .strip_prefix("--")
             .with_context(|| format!("unexpected argument `{flag}`"))?;
-        let value = iter.next().with_context(|| format!("`{flag}` needs a value"))?;
+        let value = iter
+            .next()
+            .with_context(|| format!("`{flag}` needs a value"))?;
         pairs.push((name.to_owned(), value));
     }
     Ok(pairs)
@@ -220,7 +222,9 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
     let one = run(1, hosts * pages, 0.0, concurrency)?;
     println!("Broad crawl: {hosts} hosts × {pages} pages, CONCURRENT_REQUESTS={concurrency}, each crawl in its own process.");
     println!();
-    println!("| crawl | hosts | DOWNLOAD_DELAY s | pages | wall s | CPU s | CPU / wall | pages/s |");
+    println!(
+        "| crawl | hosts | DOWNLOAD_DELAY s | pages | wall s | CPU s | CPU / wall | pages/s |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (label, run, hosts, delay) in [
         ("broad", &broad, hosts, delay),

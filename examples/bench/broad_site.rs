@@ -45,16 +45,15 @@ impl BroadSite {
     }
 
     fn page(&self, host: usize, page: usize) -> String {
-        let mut html = format!(
-            "<!DOCTYPE html><html><head><title>h{host} page {page}</title></head><body>\n"
-        );
+        let mut html =
+            format!("<!DOCTYPE html><html><head><title>h{host} page {page}</title></head><body>\n");
         for quote in 0..3 {
-            let _ = write!(
+            let _ = writeln!(
                 html,
                 "<div class=\"quote\"><span class=\"text\">Quote {quote} of page {page} of host \
                  {host}: the crawl as a whole is bound by its CPU, each host by its delay.\
                  </span><small class=\"author\">Author {}</small>\
-                 <a class=\"tag\" href=\"/p/{}\">tag</a></div>\n",
+                 <a class=\"tag\" href=\"/p/{}\">tag</a></div>",
                 (host + quote) % 97,
                 (page + 1).clamp(1, self.pages.max(2) - 1),
             );
@@ -78,7 +77,11 @@ impl BroadSite {
     }
 }
 
-async fn handle(State(site): State<Arc<BroadSite>>, headers: HeaderMap, uri: Uri) -> axum::response::Response {
+async fn handle(
+    State(site): State<Arc<BroadSite>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> axum::response::Response {
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
@@ -203,7 +206,7 @@ impl BroadSpider {
         let hosts = crawler.args().parse::<usize>("hosts")?.unwrap_or(1);
         let port = crawler.args().parse::<u16>("port")?.unwrap_or(80);
         for host in 0..hosts {
-            yield_!(Request::get(&format!("http://h{host}.test:{port}/"))?);
+            yield_!(Request::get(format!("http://h{host}.test:{port}/"))?);
         }
     }
 

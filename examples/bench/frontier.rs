@@ -118,8 +118,8 @@ fn job_dir_scale(entries: usize, hosts: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut most_in_memory = 0;
     for i in 0..entries {
-        let request =
-            Request::new(Url::parse(&url(i))?).with_callback(Callback::from_static("parse_product"));
+        let request = Request::new(Url::parse(&url(i))?)
+            .with_callback(Callback::from_static("parse_product"));
         frontier.push(request);
         if i % 1000 == 999 {
             frontier.record(Checkpoint::default());
@@ -170,7 +170,12 @@ fn job_dir_scale(entries: usize, hosts: usize) -> anyhow::Result<()> {
 /// Runs [`job_dir_scale`] in a child and prints its row.
 fn job_dir_table(entries: usize, hosts: usize) -> anyhow::Result<()> {
     let output = Command::new(std::env::current_exe()?)
-        .args(["--measure", "job-dir-scale", "--entries", &entries.to_string()])
+        .args([
+            "--measure",
+            "job-dir-scale",
+            "--entries",
+            &entries.to_string(),
+        ])
         .args(["--hosts", &hosts.to_string()])
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -201,7 +206,11 @@ fn job_dir_table(entries: usize, hosts: usize) -> anyhow::Result<()> {
     println!(
         "peak RSS ≤ 256 MiB: {}; push + lease ≥ {THROUGHPUT_TARGET:.0}/s: {}",
         if hwm <= 256.0 { "yes" } else { "**no**" },
-        if rate >= THROUGHPUT_TARGET { "yes" } else { "**no**" },
+        if rate >= THROUGHPUT_TARGET {
+            "yes"
+        } else {
+            "**no**"
+        },
     );
     Ok(())
 }

@@ -246,7 +246,12 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         .flat_map(|&c| {
             let durable = job_dir.then_some((Kind::JobDir, c));
             let synced = job_dir_sync.then_some((Kind::JobDirSync, c));
-            [Some((Kind::Crawl, c)), durable, synced, Some((Kind::Baseline, c))]
+            [
+                Some((Kind::Crawl, c)),
+                durable,
+                synced,
+                Some((Kind::Baseline, c)),
+            ]
         })
         .flatten()
         .collect();

@@ -41,7 +41,9 @@ impl Overrides {
             let pattern = pattern.trim().to_ascii_lowercase();
             match pattern.strip_prefix('*') {
                 Some("") => overrides.any = Some(ip),
-                Some(suffix) if suffix.starts_with('.') && suffix.len() > 1 && !suffix.contains('*') => {
+                Some(suffix)
+                    if suffix.starts_with('.') && suffix.len() > 1 && !suffix.contains('*') =>
+                {
                     overrides.suffixes.push((suffix.to_owned(), ip));
                 }
                 Some(_) => return Err(bad_pattern(&pattern)),
@@ -63,7 +65,10 @@ impl Overrides {
         if let Some(ip) = self.exact.get(&host) {
             return Some(*ip);
         }
-        let suffix = self.suffixes.iter().find(|(suffix, _)| host.ends_with(suffix));
+        let suffix = self
+            .suffixes
+            .iter()
+            .find(|(suffix, _)| host.ends_with(suffix));
         suffix.map(|(_, ip)| *ip).or(self.any)
     }
 }

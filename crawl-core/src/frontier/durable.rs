@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use super::seen::SeenSet;
 use super::{
-    take_ready_at, Checkpoint, Frontier, FrontierConfig, LeaseId, MemoryFrontier, Next,
-    Politeness, Pushed,
+    take_ready_at, Checkpoint, Frontier, FrontierConfig, LeaseId, MemoryFrontier, Next, Politeness,
+    Pushed,
 };
 use crate::jobdir::{Batch, Committer, Insert, Restored};
 use crate::{Error, Request};
@@ -313,7 +313,12 @@ impl Frontier for DurableFrontier {
         if let Ok(data) = serde_json::to_string(&request) {
             let fp = (!request.dont_filter).then(|| request.fingerprint().0);
             let host = host.clone();
-            self.local.inserts.push(Insert { id: row, host, fp, data });
+            self.local.inserts.push(Insert {
+                id: row,
+                host,
+                fp,
+                data,
+            });
         }
         request.meta.remove(super::NOT_BEFORE_META);
         // Back to its window: its row is at or below the window's cursor.

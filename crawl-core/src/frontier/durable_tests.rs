@@ -44,7 +44,7 @@ fn requests_beyond_the_windows_wait_on_disk_and_come_back_once() {
     let (mut frontier, _) = open(&dir.path().join("job"));
     let total = 10 * IN_RAM;
     for i in 0..total {
-        assert_eq!(frontier.push(Request::get(&url(i)).unwrap()), Pushed::Queued);
+        assert_eq!(frontier.push(Request::get(url(i)).unwrap()), Pushed::Queued);
         // Half of them recorded (committed), the rest still in the frontier's own batch.
         if i == total / 2 {
             frontier.record(Checkpoint::default());
@@ -52,7 +52,7 @@ fn requests_beyond_the_windows_wait_on_disk_and_come_back_once() {
         assert!(frontier.in_memory() <= IN_RAM + 7 * HEAD);
     }
     assert_eq!(
-        frontier.push(Request::get(&url(3)).unwrap()),
+        frontier.push(Request::get(url(3)).unwrap()),
         Pushed::Duplicate
     );
     assert_eq!(frontier.pending(), total);
@@ -71,7 +71,7 @@ fn a_resumed_job_reads_its_pending_requests_back_by_host() {
     {
         let (mut frontier, _) = open(&job);
         for i in 0..total {
-            frontier.push(Request::get(&url(i)).unwrap());
+            frontier.push(Request::get(url(i)).unwrap());
         }
         // Some leased and acked, one leased and never acked (in flight at a kill).
         let mut done = Vec::new();
@@ -92,7 +92,7 @@ fn a_resumed_job_reads_its_pending_requests_back_by_host() {
         assert_eq!(frontier.pending(), total - 20);
         assert!(frontier.in_memory() <= IN_RAM + 7 * HEAD);
         assert_eq!(
-            frontier.push(Request::get(&url(1)).unwrap()),
+            frontier.push(Request::get(url(1)).unwrap()),
             Pushed::Duplicate
         );
         let leased = drain(&mut frontier);
@@ -111,7 +111,7 @@ fn a_retry_goes_back_to_its_window() {
     let (mut frontier, _) = open(&dir.path().join("job"));
     let total = 3 * IN_RAM;
     for i in 0..total {
-        frontier.push(Request::get(&url(i)).unwrap());
+        frontier.push(Request::get(url(i)).unwrap());
     }
     frontier.record(Checkpoint::default());
     let mut leased = Vec::new();
