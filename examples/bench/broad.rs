@@ -243,12 +243,13 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
     println!();
     println!(
         "Server log of the broad crawl: {} requests to {} hosts; shortest gap between two \
-         requests of one host {:.3} s; gaps shorter than {delay} - {tolerance} s: {}; {} \
-         hosts fetched before any host's second request.",
+         requests of one host {:.3} s; gaps shorter than {delay} - {tolerance} s: {} ({} of \
+         them after a host's first request); {} hosts fetched before any host's second request.",
         spacing.requests,
         spacing.hosts,
         spacing.min_gap,
         spacing.too_close,
+        spacing.too_close_first,
         spacing.hosts_before_a_second,
     );
     println!(

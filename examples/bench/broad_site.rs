@@ -149,6 +149,8 @@ pub struct Spacing {
     pub min_gap: f64,
     /// Gaps shorter than the delay minus the tolerance.
     pub too_close: usize,
+    /// Of those, the gaps after a host's first request (which opened the connection).
+    pub too_close_first: usize,
     /// Hosts fetched before any host was fetched a second time.
     pub hosts_before_a_second: usize,
 }
@@ -174,11 +176,12 @@ pub fn spacing(log: &[(String, f64)], delay: f64, tolerance: f64) -> Spacing {
         ..Spacing::default()
     };
     for times in by_host.values() {
-        for pair in times.windows(2) {
+        for (index, pair) in times.windows(2).enumerate() {
             let gap = pair[1] - pair[0];
             result.min_gap = result.min_gap.min(gap);
             if gap < delay - tolerance {
                 result.too_close += 1;
+                result.too_close_first += usize::from(index == 0);
             }
         }
     }
