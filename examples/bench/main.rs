@@ -267,7 +267,9 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
                 .path()
                 .join(format!("{}-c{concurrency}.log", kind.name()));
             let site_before = process_cpu_seconds(server.0.id());
-            let job = dir.path().join(format!("job-{index}-c{concurrency}-run{run}"));
+            let job = dir
+                .path()
+                .join(format!("job-{index}-c{concurrency}-run{run}"));
             let mut figures = run_one(kind, concurrency, &start, &feed, &log, &job)
                 .with_context(|| format!("{label}, run {run}"))?;
             figures.site_cpu = process_cpu_seconds(server.0.id()) - site_before;
