@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release -p crawl-examples --example frontier
 //! cargo run --release -p crawl-examples --example frontier -- --requests 1000000 --fingerprints 10000000
+//! cargo run --release -p crawl-examples --example frontier -- --job-dir [--requests 10000000] [--hosts 1000]
 //! ```
 //!
 //! - `Scheduler` with 1,000,000 pending requests (typical ~60-byte URLs), as the engine
@@ -14,6 +15,13 @@
 //!   push + lease throughput (each request pushed, then leased, its download ended and acked;
 //!   the durable one records a checkpoint per ack, as the engine does, and waits for its last
 //!   commit). Target: ≥ 100,000 requests/s.
+//!
+//! - `--job-dir`: a crawl-sized job dir instead (`--requests` defaults to 10,000,000 there):
+//!   the `DurableFrontier` takes `--requests` requests for `--hosts` hosts (1,000) as a crawl
+//!   gives them (a callback name, a checkpoint per 1,000 pushes), then leases, ends and acks
+//!   each (a checkpoint per ack). Reports the push rate, the lease + ack rate, the job dir's
+//!   size and the peak RSS of the whole process (VmHWM). Target: ≤ 256 MiB, ≥ 100,000
+//!   requests/s.
 //!
 //! Each measurement runs in a fresh child process (this binary re-executed), so memory freed
 //! by one cannot be reused by the next and hide its cost.
@@ -76,17 +84,135 @@ fn request(i: usize) -> anyhow::Result<Request> {
 
 /// The resident set size of this process, in bytes.
 fn rss_bytes() -> anyhow::Result<u64> {
+    status_bytes("VmRSS:")
+}
+
+/// A size from /proc/self/status (`VmRSS:`, `VmHWM:`), in bytes.
+fn status_bytes(field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let line = status
         .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .context("no VmRSS in /proc/self/status")?;
+        .find(|line| line.starts_with(field))
+        .with_context(|| format!("no {field} in /proc/self/status"))?;
     let kib: u64 = line
         .split_whitespace()
         .nth(1)
-        .context("malformed VmRSS")?
+        .with_context(|| format!("malformed {field}"))?
         .parse()?;
     Ok(kib * 1024)
+}
+
+/// A crawl-sized job dir: `entries` requests over `hosts` hosts pushed, then leased and
+/// acked. Prints the figures as JSON.
+fn job_dir_scale(entries: usize, hosts: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let job = dir.path().join("job");
+    let (mut frontier, _) = DurableFrontier::open(&job, "bench", false, FrontierConfig::default())?;
+    let url = |i: usize| {
+        format!(
+            "https://www{}.example.com/catalog/c{:04}/product-{i:09}.html",
+            i % hosts,
+            (i / hosts) % 1000
+        )
+    };
+    let started = Instant::now();
+    let mut most_in_memory = 0;
+    for i in 0..entries {
+        let request = Request::new(Url::parse(&url(i))?)
+            .with_callback(Callback::from_static("parse_product"));
+        frontier.push(request);
+        if i % 1000 == 999 {
+            frontier.record(Checkpoint::default());
+            most_in_memory = most_in_memory.max(frontier.in_memory());
+        }
+    }
+    frontier.record(Checkpoint::default());
+    let pushed = started.elapsed().as_secs_f64();
+    let rss_full = rss_bytes()?;
+    let pending = frontier.pending();
+    let seen = frontier.seen();
+    let started = Instant::now();
+    let mut leased = 0;
+    while let Next::Lease(lease) = frontier.lease(0.0) {
+        frontier.downloaded(lease.id);
+        frontier.ack(lease.id);
+        frontier.record(Checkpoint::default());
+        leased += 1;
+        if leased % 1000 == 0 {
+            most_in_memory = most_in_memory.max(frontier.in_memory());
+        }
+    }
+    frontier.close();
+    let drained = started.elapsed().as_secs_f64();
+    if leased != entries || pending != entries || seen != entries {
+        bail!("pushed {entries}, pending {pending}, seen {seen}, leased {leased}");
+    }
+    let disk: u64 = std::fs::read_dir(&job)?
+        .filter_map(|entry| entry.ok()?.metadata().ok())
+        .map(|meta| meta.len())
+        .sum();
+    println!(
+        "{}",
+        serde_json::json!({
+            "entries": entries,
+            "hosts": hosts,
+            "push_seconds": pushed,
+            "lease_seconds": drained,
+            "rss_full": rss_full,
+            "hwm": status_bytes("VmHWM:")?,
+            "most_in_memory": most_in_memory,
+            "disk": disk,
+        })
+    );
+    Ok(())
+}
+
+/// Runs [`job_dir_scale`] in a child and prints its row.
+fn job_dir_table(entries: usize, hosts: usize) -> anyhow::Result<()> {
+    let output = Command::new(std::env::current_exe()?)
+        .args([
+            "--measure",
+            "job-dir-scale",
+            "--entries",
+            &entries.to_string(),
+        ])
+        .args(["--hosts", &hosts.to_string()])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        bail!("measuring the job dir failed: {}", output.status);
+    }
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let number = |key: &str| figures[key].as_f64().unwrap_or(f64::NAN);
+    let mib = |key: &str| number(key) / (1024.0 * 1024.0);
+    let (push, lease) = (number("push_seconds"), number("lease_seconds"));
+    let rate = entries as f64 / (push + lease);
+    println!("DurableFrontier (job dir, JOBDIR_SYNC off): {entries} requests over {hosts} hosts, pushed, then leased and acked, in one fresh process.");
+    println!();
+    println!("| requests | hosts | push/s | lease + ack/s | push + lease/s (whole) | requests in RAM at most | RSS all pending MiB | peak RSS (VmHWM) MiB | job dir MiB |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {entries} | {hosts} | {:.0} | {:.0} | {rate:.0} | {} | {:.1} | {:.1} | {:.0} |",
+        entries as f64 / push,
+        entries as f64 / lease,
+        number("most_in_memory"),
+        mib("rss_full"),
+        mib("hwm"),
+        mib("disk"),
+    );
+    let hwm = mib("hwm");
+    println!();
+    println!(
+        "peak RSS ≤ 256 MiB: {}; push + lease ≥ {THROUGHPUT_TARGET:.0}/s: {}",
+        if hwm <= 256.0 { "yes" } else { "**no**" },
+        if rate >= THROUGHPUT_TARGET {
+            "yes"
+        } else {
+            "**no**"
+        },
+    );
+    Ok(())
 }
 
 /// One measurement, in this process: prints `{"bytes": .., "entries": .., "seconds": ..}`.
@@ -155,24 +281,34 @@ fn run_child(what: &str, entries: usize) -> anyhow::Result<(f64, f64)> {
 
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut requests, mut fingerprints, mut only) = (1_000_000usize, 10_000_000usize, None);
-    let mut entries = None;
+    let (mut requests, mut fingerprints, mut only) = (None, 10_000_000usize, None);
+    let (mut entries, mut job_dir, mut hosts) = (None, false, 1000);
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         let mut value = || iter.next().context("a flag needs a value");
         match flag.as_str() {
-            "--requests" => requests = value()?.parse()?,
+            "--requests" => requests = Some(value()?.parse()?),
+            "--hosts" => hosts = value()?.parse()?,
+            "--job-dir" => job_dir = true,
             "--fingerprints" => fingerprints = value()?.parse()?,
             "--measure" => only = Some(value()?.clone()),
             "--entries" => entries = Some(value()?.parse()?),
             _ => bail!(
-                "usage: frontier [--requests N] [--fingerprints N]  (unknown argument `{flag}`)"
+                "usage: frontier [--requests N] [--fingerprints N] [--job-dir [--hosts N]]  (unknown argument `{flag}`)"
             ),
         }
     }
     if let Some(what) = only {
-        return measure(&what, entries.context("--entries N is required")?);
+        let entries = entries.context("--entries N is required")?;
+        if what == "job-dir-scale" {
+            return job_dir_scale(entries, hosts);
+        }
+        return measure(&what, entries);
     }
+    if job_dir {
+        return job_dir_table(requests.unwrap_or(10_000_000), hosts);
+    }
+    let requests = requests.unwrap_or(1_000_000);
     println!(
         "Frontier memory: growth of VmRSS while filling, one fresh process per row. \
          size_of::<Request>() = {} B; example URL ({} B): {}",

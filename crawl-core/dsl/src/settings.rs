@@ -23,6 +23,11 @@ macro_rules! crawl_settings_table {
             DOWNLOAD_DELAY download_delay: f64 = 0.0;
             /// Wait between 0.5 and 1.5 times `DOWNLOAD_DELAY`.
             RANDOMIZE_DOWNLOAD_DELAY randomize_download_delay: bool = true;
+            /// Host names resolved to fixed addresses instead of asking the system's resolver
+            /// (`{"shop.example.com": "10.0.0.1", "*.test": "127.0.0.1", "*": "::1"}`): an exact
+            /// name first, then the longest `*.suffix` pattern, then `*`; other names are
+            /// resolved as usual. Also used for the proxies' names.
+            DNS_OVERRIDE dns_override: StringMap = StringMap::default();
             /// Seconds before a download times out.
             DOWNLOAD_TIMEOUT download_timeout: f64 = 180.0;
             /// Maximum response size in bytes (0 disables the limit).

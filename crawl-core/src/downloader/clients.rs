@@ -2,13 +2,14 @@
 //! client), built lazily when a request's `_proxy` meta first names that proxy.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use http::header::PROXY_AUTHORIZATION;
 use http::{HeaderMap, HeaderValue};
 use url::Url;
 
+use super::dns::Overrides;
 use crate::{Error, Request, Settings};
 
 /// Meta key set by HttpProxyMiddleware: the proxy URL (without credentials) the downloader
@@ -21,16 +22,22 @@ pub(super) struct Clients {
     direct: reqwest::Client,
     proxied: Mutex<HashMap<(String, Option<HeaderValue>), reqwest::Client>>,
     pool_size: usize,
+    dns: Option<Arc<Overrides>>,
 }
 
 /// The builder every client starts from: no redirects, no proxy from the environment
-/// (HttpProxyMiddleware decides), bodies left encoded (HttpCompressionMiddleware decodes).
-fn builder(pool_size: usize) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+/// (HttpProxyMiddleware decides), bodies left encoded (HttpCompressionMiddleware decodes),
+/// names resolved through `DNS_OVERRIDE` first.
+fn builder(pool_size: usize, dns: &Option<Arc<Overrides>>) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .tcp_nodelay(true)
         .pool_max_idle_per_host(pool_size)
-        .no_proxy()
+        .no_proxy();
+    match dns {
+        Some(dns) => builder.dns_resolver(dns.clone()),
+        None => builder,
+    }
 }
 
 fn client_error(error: reqwest::Error) -> Error {
@@ -41,10 +48,12 @@ impl Clients {
     /// The clients of a crawl under `settings`.
     pub(super) fn new(settings: &Settings) -> Result<Self, Error> {
         let pool_size = settings.concurrent_requests_per_domain.max(1);
+        let dns = Overrides::from_setting(&settings.dns_override)?.map(Arc::new);
         Ok(Clients {
-            direct: builder(pool_size).build().map_err(client_error)?,
+            direct: builder(pool_size, &dns).build().map_err(client_error)?,
             proxied: Mutex::new(HashMap::new()),
             pool_size,
+            dns,
         })
     }
 
@@ -73,7 +82,7 @@ impl Clients {
         if let Some(auth) = &key.1 {
             settings = settings.custom_http_auth(auth.clone());
         }
-        let client = builder(self.pool_size)
+        let client = builder(self.pool_size, &self.dns)
             .proxy(settings)
             .build()
             .map_err(client_error)?;

@@ -3,6 +3,7 @@
 mod body;
 mod clients;
 pub(crate) mod decode;
+mod dns;
 mod failure;
 mod io;
 mod slots;

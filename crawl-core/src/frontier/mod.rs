@@ -16,8 +16,11 @@
 //! comes back on its own once its deadline passes.
 
 mod durable;
+#[cfg(test)]
+mod durable_tests;
 mod hosts;
 mod memory;
+mod seen;
 #[cfg(test)]
 mod tests;
 

@@ -6,6 +6,10 @@
 //! busy in one transaction and then reports those requests done. A request keeps its place
 //! among `CONCURRENT_REQUESTS` until then, so a kill at any instant finds at most
 //! `CONCURRENT_REQUESTS` requests begun and not committed: those are fetched again on resume.
+//!
+//! The store is also where pending requests wait beyond each host's head window (the
+//! frontier reads them back with [`Committer::read_pending`]); a committer that falls behind
+//! holds up whoever hands it more rows, so the rows waiting for it stay few.
 
 mod store;
 
@@ -21,6 +25,8 @@ use store::Store;
 /// A request row to write.
 pub(crate) struct Insert {
     pub(crate) id: u64,
+    /// The request's host (its download slot): pending rows are read back by host.
+    pub(crate) host: Box<str>,
     /// The fingerprint, when the request went through the duplicate filter.
     pub(crate) fp: Option<u64>,
     /// The request as JSON.
@@ -52,8 +58,9 @@ impl Batch {
 pub(crate) struct Restored {
     /// Whether the job dir had been used before.
     pub(crate) resumed: bool,
-    /// Pending requests (in flight at a kill included), as `(row, JSON)`.
-    pub(crate) pending: Vec<(u64, String)>,
+    /// Hosts with pending requests (in flight at a kill included): host, how many, and the
+    /// lowest row.
+    pub(crate) pending: Vec<(String, u64, u64)>,
     /// Fingerprints of every request that went through the duplicate filter.
     pub(crate) seen: Vec<u64>,
     /// The highest row id used.
@@ -73,6 +80,8 @@ pub type CommitHook = Box<dyn Fn(Vec<LeaseId>) + Send + Sync>;
 
 struct Gathered {
     batch: Batch,
+    /// Whether a batch is being committed.
+    busy: bool,
     closing: bool,
     hook: Option<CommitHook>,
 }
@@ -80,12 +89,24 @@ struct Gathered {
 /// The batch being gathered, shared with the committer thread.
 struct Shared {
     gathered: Mutex<Gathered>,
+    /// Something was gathered (or the end came).
     ready: Condvar,
+    /// A commit ended.
+    committed: Condvar,
+    /// The store; taken out when the committer stops, which closes it.
+    store: Mutex<Option<Store>>,
 }
+
+/// Rows a batch may gather before whoever adds more waits for the committer.
+const MOST_GATHERED: usize = 50_000;
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Gathered> {
         self.gathered.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn store(&self) -> MutexGuard<'_, Option<Store>> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -102,15 +123,18 @@ impl Committer {
         let shared = Arc::new(Shared {
             gathered: Mutex::new(Gathered {
                 batch: Batch::default(),
+                busy: false,
                 closing: false,
                 hook: None,
             }),
             ready: Condvar::new(),
+            committed: Condvar::new(),
+            store: Mutex::new(Some(store)),
         });
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("crawl-jobdir".to_owned())
-            .spawn(move || commit_loop(store, &worker))
+            .spawn(move || commit_loop(&worker))
             .map_err(|source| Error::Io {
                 context: "cannot start the job dir's committer".to_owned(),
                 source,
@@ -125,10 +149,46 @@ impl Committer {
     }
 
     /// Adds to the batch being gathered.
+    /// Adds to the batch being gathered; waits first while the batch is full.
     pub(crate) fn with_batch(&self, add: impl FnOnce(&mut Batch)) {
         let mut gathered = self.shared.lock();
+        while gathered.batch.inserts.len() + gathered.batch.done.len() >= MOST_GATHERED
+            && self.thread.is_some()
+        {
+            gathered = self
+                .shared
+                .committed
+                .wait(gathered)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
         add(&mut gathered.batch);
         self.shared.ready.notify_one();
+    }
+
+    /// Waits until everything handed to the committer is committed.
+    pub(crate) fn wait_idle(&self) {
+        let mut gathered = self.shared.lock();
+        while (gathered.busy || !gathered.batch.is_empty()) && self.thread.is_some() {
+            gathered = self
+                .shared
+                .committed
+                .wait(gathered)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Up to `limit` committed pending requests of `host` with rows above `after`, as
+    /// `(row, JSON)` in row order.
+    pub(crate) fn read_pending(
+        &self,
+        host: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, Error> {
+        match &*self.shared.store() {
+            Some(store) => store.read_pending(host, after, limit),
+            None => Err(Error::Usage("the job dir is closed".to_owned())),
+        }
     }
 
     /// Sets what to call with the leases committed.
@@ -154,7 +214,7 @@ impl Drop for Committer {
     }
 }
 
-fn commit_loop(mut store: Store, shared: &Shared) {
+fn commit_loop(shared: &Shared) {
     loop {
         let batch = {
             let mut gathered = shared.lock();
@@ -165,16 +225,25 @@ fn commit_loop(mut store: Store, shared: &Shared) {
                     .unwrap_or_else(PoisonError::into_inner);
             }
             if gathered.batch.is_empty() {
+                shared.store().take();
+                shared.committed.notify_all();
                 return;
             }
+            gathered.busy = true;
             std::mem::take(&mut gathered.batch)
         };
-        if let Err(error) = store.commit(&batch) {
+        let committed = match &mut *shared.store() {
+            Some(store) => store.commit(&batch),
+            None => Ok(()),
+        };
+        if let Err(error) = committed {
             // The crawl goes on; what was not committed is fetched again on resume.
             tracing::error!("{error}");
         }
+        let mut gathered = shared.lock();
+        gathered.busy = false;
+        shared.committed.notify_all();
         if !batch.acked.is_empty() {
-            let gathered = shared.lock();
             if let Some(hook) = &gathered.hook {
                 hook(batch.acked);
             }

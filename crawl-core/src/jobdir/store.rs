@@ -2,8 +2,9 @@
 //! exclusive locking mode so that a second crawl on the same job dir is refused.
 //!
 //! Tables: `job` (format, spider, stats, spider state, start requests consumed), `requests`
-//! (every request pushed: pending or done, with its fingerprint when it went through the
-//! duplicate filter, so the seen set is rebuilt from it) and `feeds` (each feed file's
+//! (every request pushed: pending or done, with its host, and its fingerprint when it went
+//! through the duplicate filter, so the seen set is rebuilt from it; pending rows are
+//! indexed by host, for the frontier to read them back) and `feeds` (each feed file's
 //! committed length).
 
 use std::collections::HashMap;
@@ -18,7 +19,9 @@ use crate::Error;
 /// The store's file in the job dir.
 pub(super) const FILE: &str = "crawl-job.sqlite";
 /// What the `job` table's `format` says: a job dir of this layout.
-const FORMAT: &str = "crawl-jobdir-1";
+const FORMAT: &str = "crawl-jobdir-2";
+/// SQLite's page cache, as `PRAGMA cache_size` takes it (negative: KiB).
+const CACHE_KIB: i64 = -32 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,8 +29,10 @@ CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
     done INTEGER NOT NULL DEFAULT 0,
     fp INTEGER,
+    host TEXT NOT NULL,
     data TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS pending ON requests (host, id) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY, length INTEGER NOT NULL);
 ";
 
@@ -75,6 +80,12 @@ impl Store {
             conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", if sync { "FULL" } else { "NORMAL" })?;
+            // Room for the index pages each host appends to and reads from (the default
+            // 2 MiB holds those of ~500 hosts).
+            conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+            // Fewer checkpoints (each one syncs the database): a page written by many
+            // commits is copied back once.
+            conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
             Ok(())
         };
         setup(&conn).map_err(|e| open_error(dir, e))?;
@@ -155,12 +166,18 @@ impl Store {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO requests (id, done, fp, data) VALUES (?1, 0, ?2, ?3)",
+                    "INSERT OR REPLACE INTO requests (id, done, fp, host, data) \
+                     VALUES (?1, 0, ?2, ?3, ?4)",
                 )
                 .map_err(failed)?;
             for row in &batch.inserts {
                 insert
-                    .execute(params![row.id as i64, row.fp.map(|fp| fp as i64), row.data])
+                    .execute(params![
+                        row.id as i64,
+                        row.fp.map(|fp| fp as i64),
+                        &*row.host,
+                        row.data
+                    ])
                     .map_err(failed)?;
             }
             let mut done = tx
@@ -194,6 +211,29 @@ impl Store {
             }
         }
         tx.commit().map_err(failed)
+    }
+
+    /// See [`Committer::read_pending`](super::Committer::read_pending).
+    pub(super) fn read_pending(
+        &self,
+        host: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, Error> {
+        let failed = |error: rusqlite::Error| Error::Usage(format!("job dir read: {error}"));
+        let mut select = self
+            .conn
+            .prepare_cached(
+                "SELECT id, data FROM requests WHERE done = 0 AND host = ?1 AND id > ?2 \
+                 ORDER BY id LIMIT ?3",
+            )
+            .map_err(failed)?;
+        let rows = select
+            .query_map(params![host, after as i64, limit as i64], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+            })
+            .map_err(failed)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(failed)
     }
 }
 
@@ -248,10 +288,16 @@ fn read(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Restored> {
     restored.seen = seen
         .query_map([], |row| row.get::<_, i64>(0).map(|fp| fp as u64))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut pending = tx.prepare("SELECT id, data FROM requests WHERE done = 0 ORDER BY id")?;
+    let mut pending = tx.prepare(
+        "SELECT host, count(*), min(id) FROM requests WHERE done = 0 GROUP BY host ORDER BY 3",
+    )?;
     restored.pending = pending
         .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)? as u64,
+                row.get::<_, i64>(2)? as u64,
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     restored.next_row = tx.query_row("SELECT coalesce(max(id), 0) FROM requests", [], |row| {

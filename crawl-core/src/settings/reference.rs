@@ -71,6 +71,7 @@ fn scrapy(name: &str) -> &'static str {
              last committed record)"
         }
         "JOBDIR_SYNC" => "none: crawl only",
+        "DNS_OVERRIDE" => "none: crawl only (Scrapy's `DNS_RESOLVER` takes a resolver class)",
         _ => "same",
     }
 }
