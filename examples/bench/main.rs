@@ -53,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "
-usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir] [--redis]
+usage: bench [--pages N] [--runs N] [--concurrency C,C...] [--json FILE] [--heavy] [--job-dir] [--jobdir-sync] [--redis]
        bench serve [--pages N] [--port P] [--heavy]
 
 Crawls a synthetic site of N pages (default 20000) with crawl and with a tokio + reqwest +
@@ -61,7 +61,8 @@ scraper baseline, at each concurrency (default 32,128), N runs each (default 3),
 its own process, and prints the median figures as a markdown table (and writes them to
 FILE as JSON with --json). --heavy serves pages of about 1.5 MB with 3,000 links each
 (default 300 pages). --job-dir adds crawl with a fresh --job-dir per run (a durable crawl:
-every request and item committed to the job dir), to compare with the in-memory crawl.
+every request and item committed to the job dir), to compare with the in-memory crawl;
+--jobdir-sync adds the same with -s JOBDIR_SYNC=true (each commit fsynced).
 --redis adds crawl on a shared frontier in a throwaway redis-server (-s SCHEDULER=redis),
 with one worker process and with two at once (each with the concurrency given).
 ";
@@ -196,6 +197,8 @@ enum Kind {
     Crawl,
     /// crawl with `--job-dir`.
     JobDir,
+    /// crawl with `--job-dir` and `-s JOBDIR_SYNC=true`.
+    JobDirSync,
     /// crawl with `-s SCHEDULER=redis`, this many worker processes at once.
     Redis(usize),
     Baseline,
@@ -206,6 +209,7 @@ impl Kind {
         match self {
             Kind::Crawl => "crawl",
             Kind::JobDir => "crawl --job-dir",
+            Kind::JobDirSync => "crawl --job-dir JOBDIR_SYNC=true",
             Kind::Redis(1) => "crawl redis 1 worker",
             Kind::Redis(_) => "crawl redis 2 workers",
             Kind::Baseline => "baseline",
@@ -216,6 +220,7 @@ impl Kind {
 fn harness(args: &[OsString]) -> anyhow::Result<()> {
     let (heavy, args) = take_flag(args, "--heavy");
     let (job_dir, args) = take_flag(&args, "--job-dir");
+    let (job_dir_sync, args) = take_flag(&args, "--jobdir-sync");
     let (redis, args) = take_flag(&args, "--redis");
     let redis_server = redis.then(cluster::start_redis).transpose()?;
     let (mut pages, mut runs, mut levels) = (default_pages(heavy), 3usize, vec![32usize, 128]);
@@ -250,11 +255,13 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
         .iter()
         .flat_map(|&c| {
             let durable = job_dir.then_some((Kind::JobDir, c));
+            let synced = job_dir_sync.then_some((Kind::JobDirSync, c));
             let one = redis.then_some((Kind::Redis(1), c));
             let two = redis.then_some((Kind::Redis(2), c));
             [
                 Some((Kind::Crawl, c)),
                 durable,
+                synced,
                 one,
                 two,
                 Some((Kind::Baseline, c)),
@@ -274,7 +281,9 @@ fn harness(args: &[OsString]) -> anyhow::Result<()> {
                 .path()
                 .join(format!("{}-c{concurrency}.log", kind.name()));
             let site_before = process_cpu_seconds(server.0.id());
-            let job = dir.path().join(format!("job-c{concurrency}-run{run}"));
+            let job = dir
+                .path()
+                .join(format!("job-{index}-c{concurrency}-run{run}"));
             let mut figures = match (kind, &redis_server) {
                 (Kind::Redis(workers), Some(server)) => {
                     let prefix = format!("bench:c{concurrency}:w{workers}:run{run}");
@@ -363,7 +372,7 @@ fn run_one(
     let feed_arg = feed.display().to_string();
     let mut args: Vec<String> = vec!["measure".into()];
     match kind {
-        Kind::Crawl | Kind::JobDir | Kind::Redis(_) => {
+        Kind::Crawl | Kind::JobDir | Kind::JobDirSync | Kind::Redis(_) => {
             args.extend(crawl_args(concurrency, start, feed, &[]));
         }
         Kind::Baseline => args.extend(
@@ -379,8 +388,11 @@ fn run_one(
             .map(String::from),
         ),
     }
-    if kind == Kind::JobDir {
+    if matches!(kind, Kind::JobDir | Kind::JobDirSync) {
         args.extend(["--job-dir".to_owned(), job.display().to_string()]);
+    }
+    if kind == Kind::JobDirSync {
+        args.extend(["-s".to_owned(), "JOBDIR_SYNC=true".to_owned()]);
     }
     let child = spawn_measured(&args, log)?;
     let mut figures = wait_measured(child, log)?;
@@ -504,7 +516,7 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .position(|&(k, c)| k == Kind::Baseline && c == concurrency)
             .map(|i| &rows[i]);
         let (wall_ratio, cpu_ratio) = match (kind, baseline) {
-            (Kind::Crawl | Kind::JobDir | Kind::Redis(_), Some(base)) => (
+            (Kind::Crawl | Kind::JobDir | Kind::JobDirSync | Kind::Redis(_), Some(base)) => (
                 format!("{:.2}", row.wall / base.wall),
                 format!("{:.2}", row.cpu / base.cpu),
             ),
@@ -530,6 +542,7 @@ fn print_table(pages: usize, heavy: bool, runs: usize, configs: &[(Kind, usize)]
             .map(|i| &rows[i]);
         let (what, target) = match kind {
             Kind::JobDir => ("With --job-dir", "wall ≤ 1.3x"),
+            Kind::JobDirSync => ("With --job-dir and JOBDIR_SYNC=true", "none"),
             Kind::Redis(1) => ("On Redis, one worker", "wall ≤ 1.5x"),
             Kind::Redis(_) => ("On Redis, two workers", "wall ≤ one worker's"),
             _ => continue,
