@@ -72,6 +72,17 @@ fn scrapy(name: &str) -> &'static str {
         }
         "JOBDIR_SYNC" => "none: crawl only",
         "DNS_OVERRIDE" => "none: crawl only (Scrapy's `DNS_RESOLVER` takes a resolver class)",
+        "SCHEDULER" => {
+            "same name; Scrapy takes a class path (scrapy-redis: \
+             `scrapy_redis.scheduler.Scheduler`)"
+        }
+        "REDIS_URL" | "SCHEDULER_PERSIST" | "SCHEDULER_FLUSH_ON_START" | "REDIS_ITEMS_KEY" => {
+            "scrapy-redis's name (crawl's items stream is written with each ack: exactly once)"
+        }
+        "REDIS_KEY_PREFIX" => "scrapy-redis: `SCHEDULER_QUEUE_KEY` and `SCHEDULER_DUPEFILTER_KEY`",
+        "REDIS_LEASE_SECS" | "REDIS_WORKER_ID" | "REDIS_RETRY_SECS" => {
+            "none: crawl only (scrapy-redis pops requests without a lease)"
+        }
         _ => "same",
     }
 }
