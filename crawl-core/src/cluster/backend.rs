@@ -50,6 +50,9 @@ pub(crate) struct ClusterConfig {
     pub items_key: String,
 }
 
+/// Closes the spider with a reason.
+pub(crate) type CloseHook = Box<dyn Fn(&str) + Send + Sync>;
+
 /// What the backend and its companion thread share.
 #[derive(Default)]
 pub(super) struct State {
@@ -69,7 +72,7 @@ pub(super) struct State {
     /// The engine's hook: leases committed (and, empty, "leases arrived").
     pub hook: Option<Box<dyn Fn(Vec<LeaseId>) + Send + Sync>>,
     /// Closes the spider with a reason (Redis stayed unreachable).
-    pub close: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    pub close: Option<CloseHook>,
 }
 
 impl State {
@@ -190,7 +193,7 @@ impl RedisBackend {
     }
 
     /// Sets how the spider is closed if Redis stays unreachable.
-    pub(crate) fn on_give_up(&mut self, close: Box<dyn Fn(&str) + Send + Sync>) {
+    pub(crate) fn on_give_up(&mut self, close: CloseHook) {
         lock(&self.state).close = Some(close);
     }
 
