@@ -269,3 +269,36 @@ async fn an_unreachable_redis_is_a_clear_error() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_hosts_own_delay_holds_for_every_worker() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier
+        .push(vec![
+            request("http://slow/1", 0),
+            request("http://slow/2", 0),
+        ])
+        .await
+        .unwrap();
+    frontier
+        .push(vec![
+            request("http://fast/1", 0),
+            request("http://fast/2", 0),
+        ])
+        .await
+        .unwrap();
+    // A worker read `Crawl-delay: 60` in slow's robots.txt; DOWNLOAD_DELAY is zero.
+    frontier.set_delay("slow", 60_000).await.unwrap();
+    let none = options(8, Duration::ZERO, LONG);
+    let first = frontier.lease("w1", &none, 10).await.unwrap();
+    let mut got = urls(&first);
+    got.sort();
+    assert_eq!(got, ["http://fast/1", "http://fast/2", "http://slow/1"]);
+    let second = frontier.lease("w2", &none, 10).await.unwrap();
+    assert!(
+        second.leases.is_empty(),
+        "slow waits its own delay, for w2 too"
+    );
+    assert!(second.next_ready.unwrap() > Duration::from_secs(50));
+}

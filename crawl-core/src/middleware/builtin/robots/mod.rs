@@ -13,6 +13,9 @@
 //! - `Crawl-delay` is honoured here: requests to the origin pass this middleware at least
 //!   that many seconds apart (the request waits in the middleware, holding its place among
 //!   `CONCURRENT_REQUESTS`; downloads of the origin are thus spaced by at least the delay).
+//!   It also becomes the least delay of the origin's download slot, so the frontier spaces
+//!   leases by it (with `SCHEDULER=redis`, for the whole cluster once a worker has read the
+//!   robots.txt).
 //!
 //! Stats: `robotstxt/request_count`, `robotstxt/response_count`,
 //! `robotstxt/response_status_count/<code>`, `robotstxt/exception_count/<kind>`,
@@ -151,6 +154,17 @@ impl RobotsTxt {
     }
 }
 
+/// Makes `Crawl-delay` the least delay of `request`'s download slot too, so the frontier
+/// spaces the origin's requests by it: a shared frontier then holds it for every worker.
+fn raise_slot_delay(crawler: &Crawler, request: &Request, delay: f64) {
+    let key = crate::downloader::Downloader::slot_key(request);
+    let slot = crawler.downloader().shared_slots().get(key);
+    let delay = Duration::from_secs_f64(delay);
+    if slot.delay() < delay {
+        slot.set_delay(delay);
+    }
+}
+
 impl DownloaderMiddleware for RobotsTxt {
     fn process_request<'a>(
         &'a self,
@@ -173,6 +187,7 @@ impl DownloaderMiddleware for RobotsTxt {
                 return Err(IgnoreRequest("forbidden by robots.txt".to_owned()).into());
             }
             if let Some(delay) = rules.delay() {
+                raise_slot_delay(crawler, request, delay);
                 origin.pace(delay).await;
             }
             Ok(RequestOutcome::Continue)
