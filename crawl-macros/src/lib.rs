@@ -17,7 +17,6 @@ mod patterns;
 mod pipeline;
 mod selectors;
 mod serde_derive;
-mod settings_table;
 mod signature;
 mod spider;
 
