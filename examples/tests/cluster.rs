@@ -125,7 +125,10 @@ async fn three_workers_crawl_once_and_a_killed_one_loses_nothing() {
     // The cluster's view while it runs (the third worker may still be starting).
     let running = stats_command(&redis.url());
     let (left, alive) = (&running["requests_left"], &running["workers"]);
-    assert!(left.as_u64() > Some(0) && alive.as_u64() >= Some(2), "{running}");
+    assert!(
+        left.as_u64() > Some(0) && alive.as_u64() >= Some(2),
+        "{running}"
+    );
     workers[0].kill().unwrap();
     workers[0].wait().unwrap();
     let at_kill = urls(&feeds[0]).len();

@@ -326,6 +326,9 @@ fn settings_fn(spider: &SpiderDef) -> TokenStream {
         let key = &setting.key;
         // `settings` keeps the call-site span (hygiene); the value keeps the user's.
         let target = quote!(settings);
+        if let Some(ty) = &setting.component {
+            return component_setting(ty, setting);
+        }
         match crawl_dsl::keys::find(&key.to_string()) {
             Some(known) if known.is_json_map() => {
                 let (name, value) = (known.name, &setting.value);
@@ -338,6 +341,24 @@ fn settings_fn(spider: &SpiderDef) -> TokenStream {
         }
     });
     quote!(#(#assignments)* #private::std::result::Result::Ok(()))
+}
+
+/// `Type::field = value`: the value assigned to the field of a default `Type` (so rustc checks
+/// that the field exists, at the key, and the value's type, at the value), then set by name.
+fn component_setting(ty: &syn::Path, setting: &crate::args::SettingArg) -> TokenStream {
+    let private = core_path::private();
+    let field = &setting.key;
+    let name = field.to_string();
+    let value = setting_value(&setting.value, false);
+    let span = setting.value.span();
+    let assign = quote_spanned!(span=> __crawl_component.#field = #value;);
+    quote! {
+        {
+            let mut __crawl_component = <#ty as #private::std::default::Default>::default();
+            #assign
+            #private::set_component_field::<#ty, _>(settings, #name, &__crawl_component.#field);
+        }
+    }
 }
 
 /// A literal as the setting's Rust value: strings owned, arrays as vectors, integers as floats

@@ -158,12 +158,14 @@ fn arg_names(spider: &SpiderDef, errors: &mut Errors) {
     }
 }
 
-/// Each setting key is known and its value is a literal of the setting's type.
+/// Each built-in setting key is known and its value is a literal of the setting's type.
 fn settings(spider: &SpiderDef, errors: &mut Errors) {
     let Some((_, settings)) = &spider.args.settings else {
         return;
     };
-    for setting in settings {
+    // A component's setting (`Type::field`) is checked by rustc where it expands: its type
+    // must have the field, and the value the field's type.
+    for setting in settings.iter().filter(|s| s.component.is_none()) {
         let key = setting.key.to_string();
         let Some(known) = keys::find(&key) else {
             errors.push(
