@@ -3,9 +3,8 @@
 //! spider's `settings(Type::field = value)` and `-s NAME=value` (each overriding the one
 //! before). A wrong value or an undeclared name on the command line is an error.
 
-use std::path::Path;
+mod common;
 
-use crawl_core::cli::{self, CliConfig};
 use crawl_core::demo_site::DemoSite;
 use crawl_core::prelude::*;
 use crawl_core::Error;
@@ -75,42 +74,22 @@ impl LabelledQuotes {
     }
 }
 
-/// Runs `crawl SPIDER -a start_url=<site /> EXTRA... -O <feed>`: the crawl's result, or the
-/// error it stopped with before crawling.
+/// Each item's text and label from a crawl of `spider` with `extra` arguments, or the error
+/// it stopped with before crawling.
 async fn crawl(
     spider: &str,
     site: &DemoSite,
     extra: &[&str],
 ) -> Result<Vec<(String, String)>, Error> {
-    let dir = tempfile::tempdir().unwrap();
-    let feed = dir.path().join("quotes.jsonl");
-    let mut args = vec![
-        "test".to_owned(),
-        "crawl".into(),
-        spider.into(),
-        "-a".into(),
-        format!("start_url={}", site.url("/")),
-        "-s".into(),
-        "LOG_LEVEL=WARN".into(),
-        "-O".into(),
-        feed.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|arg| arg.to_string()));
-    cli::run(args, CliConfig::default()).await?;
-    Ok(read(&feed))
-}
-
-/// Each item's text and label.
-fn read(feed: &Path) -> Vec<(String, String)> {
-    std::fs::read_to_string(feed)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let item: serde_json::Value = serde_json::from_str(line).unwrap();
+    let run = common::try_crawl_url(spider, &site.url("/"), extra).await?;
+    Ok(run
+        .items
+        .iter()
+        .map(|item| {
             let field = |name: &str| item[name].as_str().unwrap().to_owned();
             (field("text"), field("label"))
         })
-        .collect()
+        .collect())
 }
 
 fn labels(items: &[(String, String)]) -> Vec<&str> {

@@ -377,7 +377,8 @@ fn setting_value(value: &syn::Expr, float: bool) -> TokenStream {
             lit: syn::Lit::Str(text),
             ..
         }) => {
-            quote!(#private::std::string::String::from(#text))
+            // Spanned at the literal, so that a wrong type is reported there.
+            quote_spanned!(text.span()=> #text.to_owned())
         }
         syn::Expr::Array(array) => {
             let elems = array.elems.iter().map(|e| setting_value(e, false));

@@ -13,26 +13,25 @@ fn callback_forms(name: &syn::Ident, receiver: &str) -> String {
     format!("expected `async fn {name}({receiver}response: Response)` or `async fn {name}({receiver}response: Response, crawler: &Crawler)`")
 }
 
-/// A callback is `async fn name(&self, response: Response[, crawler: &Crawler])`.
-pub(super) fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut Errors) {
-    let method = spider.method(callback.index);
-    let sig = &method.sig;
-    // A free-fn spider's one method is the fn: name it, without the `&self` it was given.
-    let (name, receiver) = match &spider.free_fn {
-        Some(function) => (function, ""),
-        None => (&sig.ident, "&self, "),
-    };
-    let forms = callback_forms(name, receiver);
+/// What callbacks and errbacks share: an `async fn`, not generic, taking `&self` first; `kind`
+/// names the method in messages ("callback"), `forms` its accepted signatures.
+fn async_method(
+    sig: &syn::Signature,
+    kind: &str,
+    name: &syn::Ident,
+    forms: &str,
+    errors: &mut Errors,
+) {
     if sig.asyncness.is_none() {
         errors.push(
             sig.fn_token,
-            format!("callback `{name}` must be an `async fn`; {forms}"),
+            format!("{kind} `{name}` must be an `async fn`; {forms}"),
         );
     }
     if !sig.generics.params.is_empty() {
         errors.push(
             &sig.generics,
-            format!("callback `{name}` cannot be generic; {forms}"),
+            format!("{kind} `{name}` cannot be generic; {forms}"),
         );
     }
     if !signature::has_ref_self(sig) {
@@ -43,9 +42,22 @@ pub(super) fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, err
             .unwrap_or_else(|| sig.ident.span());
         errors.push_error(syn::Error::new(
             at,
-            format!("callback `{name}` must take `&self` first; {forms}"),
+            format!("{kind} `{name}` must take `&self` first; {forms}"),
         ));
     }
+}
+
+/// A callback is `async fn name(&self, response: Response[, crawler: &Crawler])`.
+pub(super) fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut Errors) {
+    let method = spider.method(callback.index);
+    let sig = &method.sig;
+    // A free-fn spider's one method is the fn: name it, without the `&self` it was given.
+    let (name, receiver) = match &spider.free_fn {
+        Some(function) => (function, ""),
+        None => (&sig.ident, "&self, "),
+    };
+    let forms = callback_forms(name, receiver);
+    async_method(sig, "callback", name, &forms, errors);
     let args = signature::typed_args(sig);
     match args.first() {
         None => {
@@ -103,29 +115,7 @@ pub(super) fn errback_signature(spider: &SpiderDef, errback: &CallbackDef, error
     let sig = &method.sig;
     let name = &sig.ident;
     let forms = errback_forms(name);
-    if sig.asyncness.is_none() {
-        errors.push(
-            sig.fn_token,
-            format!("errback `{name}` must be an `async fn`; {forms}"),
-        );
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(
-            &sig.generics,
-            format!("errback `{name}` cannot be generic; {forms}"),
-        );
-    }
-    if !signature::has_ref_self(sig) {
-        let at = sig
-            .inputs
-            .first()
-            .map(|arg| arg.span())
-            .unwrap_or_else(|| sig.ident.span());
-        errors.push_error(syn::Error::new(
-            at,
-            format!("errback `{name}` must take `&self` first; {forms}"),
-        ));
-    }
+    async_method(sig, "errback", name, &forms, errors);
     let args = signature::typed_args(sig);
     let expected = [
         ("Request", "the failed request by value, `request: Request`"),
