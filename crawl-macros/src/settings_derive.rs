@@ -211,3 +211,57 @@ pub(crate) fn expand(item: TokenStream) -> TokenStream {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::expand;
+
+    fn errors_of(item: TokenStream) -> String {
+        let out = expand(item).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        out
+    }
+
+    #[test]
+    fn names_are_prefix_and_field_and_defaults_convert_string_literals() {
+        let out = expand(quote! {
+            #[settings(prefix = "MYPIPE")]
+            struct MyPipeSettings {
+                /// Items per batch.
+                #[setting(default = 10)]
+                batch_size: usize,
+                #[setting(default = "out")]
+                folder: String,
+            }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("\"MYPIPE_BATCH_SIZE\""), "{out}");
+        assert!(out.contains("\"Items per batch.\""), "{out}");
+        assert!(out.contains("batch_size : 10"), "{out}");
+        assert!(out.contains("Into :: into (\"out\")"), "{out}");
+    }
+
+    #[test]
+    fn only_structs_with_named_fields_and_valid_prefixes() {
+        let out = errors_of(quote!(
+            struct S(u32);
+        ));
+        assert!(out.contains("goes on a struct with named fields"), "{out}");
+        let out = errors_of(quote! {
+            #[settings(prefix = "my-pipe")]
+            struct S { size: usize }
+        });
+        assert!(out.contains("invalid prefix `my-pipe`"), "{out}");
+        let out = errors_of(quote! {
+            struct S { concurrent_requests: usize }
+        });
+        assert!(
+            out.contains("`CONCURRENT_REQUESTS` is a built-in setting"),
+            "{out}"
+        );
+    }
+}
