@@ -9,6 +9,10 @@ pub use std;
 pub use crate::registry::SpiderEntry;
 pub use crate::selector::Query;
 pub use crate::selector::XPath;
+pub use crate::settings::{
+    check_component_value, component_field, set_component_field, ComponentSetting,
+    ComponentSettings, ComponentSettingsEntry, SettingValue,
+};
 pub use crate::spider::{OutputStream, Spider, SpiderMeta};
 pub use crate::{BoxError, Callback, Crawler, Error, Output, Request, Response, Settings};
 

@@ -208,6 +208,7 @@ async fn execute(
         }
         Command::Settings => {
             print!("{}", crate::settings_reference());
+            print!("{}", crate::component_settings_reference());
             return Ok(None);
         }
         Command::Stats(args) => {

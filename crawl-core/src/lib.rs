@@ -91,7 +91,9 @@ pub use response::{OverBudget, Response};
 pub use selector::{Selection, SelectorList};
 #[doc(inline)]
 pub use settings::{
-    settings_reference, ComponentOrders, Enabled, SettingValue, Settings, SETTING_NAMES,
+    component_settings, component_settings_reference, settings_reference, ComponentOrders,
+    ComponentSetting, ComponentSettings, ComponentSettingsEntry, Enabled, SettingValue, Settings,
+    SETTING_NAMES,
 };
 #[doc(inline)]
 pub use spider::{OutputStream, Spider, SpiderArgs, SpiderMeta};
@@ -249,7 +251,7 @@ pub mod prelude {
     // which reach serde through crawl-core, so an item type needs no `serde` dependency.
     pub use crate::pipeline::DropItem;
     pub use crate::serde_traits::*;
-    pub use crawl_macros::{Deserialize, Serialize};
+    pub use crawl_macros::{Deserialize, Serialize, Settings};
 }
 
 /// serde's `Serialize` and `Deserialize` (traits and derives), glob-imported by the prelude

@@ -2,6 +2,7 @@
 //! duplicates and unknown keys reported.
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprArray, Ident, Lit, LitStr, Path};
 
@@ -12,9 +13,13 @@ pub(crate) struct StrList {
     pub(crate) items: Vec<LitStr>,
 }
 
-/// One `key = value` inside `settings(...)`.
+/// One `key = value` inside `settings(...)`: a built-in setting (`concurrent_requests = 4`)
+/// or a field of a component's settings type (`MyPipeSettings::batch_size = 20`).
 pub(crate) struct SettingArg {
+    /// The built-in setting, or the field of `component`.
     pub(crate) key: Ident,
+    /// The component's settings type, for `Type::field`.
+    pub(crate) component: Option<syn::Path>,
     pub(crate) value: Expr,
 }
 
@@ -89,20 +94,27 @@ impl SpiderArgs {
             "settings" => {
                 let mut settings = Vec::new();
                 meta.parse_nested_meta(|inner| {
-                    let Some(setting) = inner.path.get_ident().cloned() else {
-                        return Err(
-                            inner.error("expected a setting name such as `concurrent_requests`")
-                        );
-                    };
+                    let (component, setting) = split_setting_path(&inner.path).ok_or_else(|| {
+                        inner.error("expected a setting name such as `concurrent_requests`, or a field of a component's settings type such as `MyPipeSettings::batch_size`")
+                    })?;
                     let value: Expr = inner.value()?.parse()?;
-                    if settings.iter().any(|s: &SettingArg| s.key == setting) {
+                    let same = |s: &SettingArg| {
+                        s.key == setting
+                            && s.component.as_ref().map(|p| p.to_token_stream().to_string())
+                                == component.as_ref().map(|p| p.to_token_stream().to_string())
+                    };
+                    if settings.iter().any(same) {
                         errors.push(
-                            &setting,
-                            format!("duplicate setting `{setting}`; expected each setting once"),
+                            &inner.path,
+                            format!(
+                                "duplicate setting `{}`; expected each setting once",
+                                inner.path.to_token_stream().to_string().replace(' ', "")
+                            ),
                         );
                     }
                     settings.push(SettingArg {
                         key: setting,
+                        component,
                         value,
                     });
                     Ok(())
@@ -130,6 +142,18 @@ impl SpiderArgs {
         }
         Ok(())
     }
+}
+
+/// A setting key: `name` (built in), or `Type::field` (a component's), the type's path then
+/// the field; `None` for anything else.
+fn split_setting_path(path: &syn::Path) -> Option<(Option<syn::Path>, Ident)> {
+    if let Some(ident) = path.get_ident() {
+        return Some((None, ident.clone()));
+    }
+    let mut ty = path.clone();
+    let field = ty.segments.pop()?.into_value();
+    ty.segments.pop_punct();
+    (field.arguments.is_none() && !ty.segments.is_empty()).then_some((Some(ty), field.ident))
 }
 
 /// `["a", "b"]`: every element must be a string literal.

@@ -56,6 +56,16 @@ pub(crate) fn rewrite(block: &mut syn::Block, known: &Known, errors: &mut Errors
     walker.visit_block_mut(block);
 }
 
+/// Reports what [`rewrite`] would report in `block` (the validate stage), leaving it as is.
+pub(crate) fn check(block: &syn::Block, known: &Known, errors: &mut Errors) {
+    rewrite(&mut block.clone(), known, errors);
+}
+
+/// Names the callbacks of a checked `block` (the expand stage).
+pub(crate) fn name(block: &mut syn::Block, known: &Known) {
+    rewrite(block, known, &mut Errors::default());
+}
+
 /// The names `x` of every `Self::x` in `position` in `block`: the methods the spider uses as
 /// callbacks (or errbacks), whatever their signature.
 pub(crate) fn referenced(block: &syn::Block, position: Position) -> Vec<Ident> {

@@ -17,7 +17,7 @@ mod patterns;
 mod pipeline;
 mod selectors;
 mod serde_derive;
-mod settings_table;
+mod settings_derive;
 mod signature;
 mod spider;
 
@@ -83,6 +83,18 @@ pub fn derive_deserialize(item: TokenStream) -> TokenStream {
         item.into(),
         serde_derive::Trait::Deserialize,
     ))
+}
+
+/// Declares a component's own settings: each named field of the struct is one setting, named
+/// `PREFIX_FIELD`, with its default and its doc comment:
+/// `#[derive(Settings)] #[settings(prefix = "MYPIPE")] struct MyPipeSettings { /// Items per
+/// batch. #[setting(default = 10)] pub batch_size: usize }`. Implements `Default` and
+/// `ComponentSettings`; set with `-s MYPIPE_BATCH_SIZE=20`, `CRAWL_MYPIPE_BATCH_SIZE=20` or a
+/// spider's `settings(MyPipeSettings::batch_size = 20)`, read with
+/// `crawler.settings().component::<MyPipeSettings>()`.
+#[proc_macro_derive(Settings, attributes(settings, setting))]
+pub fn derive_settings(item: TokenStream) -> TokenStream {
+    debug(settings_derive::expand(item.into()))
 }
 
 /// Prints the expansion when `CRAWL_MACROS_DEBUG` is set.

@@ -12,9 +12,19 @@ use crate::{core_path, grammar};
 /// Checks every `.css("literal")` and `.xpath("literal")` in `block`, reporting invalid
 /// ones at the literal, and rewrites valid ones to `.css_query(<a query compiled once>)` and
 /// `.xpath_query(<an expression compiled once>)`.
-pub(crate) fn check_and_compile(block: &mut syn::Block, errors: &mut Errors) {
+fn check_and_compile(block: &mut syn::Block, errors: &mut Errors) {
     let mut compiler = Compiler { errors };
     compiler.visit_block_mut(block);
+}
+
+/// Reports every invalid literal query in `block` (the validate stage), leaving it as is.
+pub(crate) fn check(block: &syn::Block, errors: &mut Errors) {
+    check_and_compile(&mut block.clone(), errors);
+}
+
+/// Compiles every literal query of a checked `block` (the expand stage).
+pub(crate) fn compile(block: &mut syn::Block) {
+    check_and_compile(block, &mut Errors::default());
 }
 
 struct Compiler<'a> {

@@ -1,12 +1,20 @@
 //! Settings: a typed struct with Scrapy's names and defaults.
 //!
 //! Overrides come from a spider's attribute (checked while compiling), the command line
-//! (`-s NAME=value`) and the environment (`CRAWL_NAME=value`).
+//! (`-s NAME=value`) and the environment (`CRAWL_NAME=value`). A component declares settings
+//! of its own with `#[derive(Settings)]` ([`ComponentSettings`]), set the same three ways.
 
+mod component;
 mod orders;
 mod reference;
 mod value;
 
+#[doc(hidden)]
+pub use component::{check_component_value, component_field, set_component_field};
+pub use component::{
+    component_settings, component_settings_reference, ComponentSetting, ComponentSettings,
+    ComponentSettingsEntry,
+};
 pub use orders::{ComponentOrders, Enabled};
 pub use reference::settings_reference;
 pub use value::{SettingValue, StringMap};
@@ -31,11 +39,13 @@ macro_rules! define_settings {
         #[non_exhaustive]
         pub struct Settings {
             $( $(#[$doc])* pub $field: $ty, )*
+            /// The settings of components (`#[derive(Settings)]`) set by name, as text.
+            pub(crate) components: std::collections::BTreeMap<String, String>,
         }
 
         impl Default for Settings {
             fn default() -> Self {
-                Settings { $( $field: $default, )* }
+                Settings { $( $field: $default, )* components: Default::default() }
             }
         }
 
@@ -53,18 +63,22 @@ macro_rules! define_settings {
                         })?;
                         Ok(())
                     } )*
-                    _ => Err(crate::Error::UnknownSetting {
-                        name: name.to_owned(),
-                        suggestion: suggest(&upper),
-                    }),
+                    _ => match component::find(&upper) {
+                        Some(setting) => self.set_component(setting, value),
+                        None => Err(crate::Error::UnknownSetting {
+                            name: name.to_owned(),
+                            suggestion: suggest(&upper),
+                        }),
+                    },
                 }
             }
 
-            /// The value of the setting named `name`, rendered as text (for logs and tests).
+            /// The value of the setting named `name`, rendered as text (for logs and tests); a
+            /// component's setting too.
             pub fn get(&self, name: &str) -> Option<String> {
                 match name.to_ascii_uppercase().as_str() {
                     $( stringify!($name) => Some(self.$field.render_setting()), )*
-                    _ => None,
+                    other => self.get_component(other),
                 }
             }
         }
@@ -85,9 +99,10 @@ impl Settings {
         Ok(())
     }
 
-    /// Applies every environment variable `CRAWL_<NAME>` that names a known setting.
+    /// Applies every environment variable `CRAWL_<NAME>` that names a known setting, built in
+    /// or declared by a component's settings type.
     pub fn apply_env(&mut self) -> Result<(), crate::Error> {
-        for name in SETTING_NAMES {
+        for name in SETTING_NAMES.iter().copied().chain(component::names()) {
             if let Ok(value) = std::env::var(format!("CRAWL_{name}")) {
                 self.set(name, &value)?;
             }
@@ -100,6 +115,8 @@ impl Settings {
 fn suggest(name: &str) -> String {
     SETTING_NAMES
         .iter()
+        .copied()
+        .chain(component::names())
         .map(|known| (strsim::levenshtein(name, known), known))
         .filter(|(distance, _)| *distance <= 3)
         .min()

@@ -22,7 +22,19 @@ pub struct Title {
 #[derive(Default)]
 pub struct Titles;
 
-#[spider(name = "renamed_titles", crate = my_crawl)]
+/// The settings of the `shout` pipeline, derived through the renamed crate.
+#[derive(Settings)]
+#[settings(prefix = "SHOUT", crate = my_crawl)]
+pub struct ShoutSettings {
+    /// Appended to every title.
+    pub suffix: String,
+}
+
+#[spider(
+    name = "renamed_titles",
+    crate = my_crawl,
+    settings(ShoutSettings::suffix = "!")
+)]
 impl Titles {
     async fn parse(&self, response: Response) {
         yield_!(Title {
@@ -39,10 +51,11 @@ impl Titles {
     }
 }
 
-/// Upper-cases every title.
+/// Upper-cases every title, and appends its `SHOUT_SUFFIX` setting.
 #[pipeline(order = 100, crate = my_crawl)]
-async fn shout(mut item: Title) -> Title {
-    item.title = item.title.to_uppercase();
+async fn shout(mut item: Title, crawler: &Crawler) -> Title {
+    let settings: ShoutSettings = crawler.settings().component();
+    item.title = item.title.to_uppercase() + &settings.suffix;
     item
 }
 

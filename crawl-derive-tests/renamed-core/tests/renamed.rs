@@ -1,5 +1,5 @@
 //! A crawl of the demo site by a crate that names crawl-core `my_crawl`: the spider, its
-//! handler method, the derived item, the pipeline, the middleware fn and the free handler all
+//! handler method, the derived item, the derived settings, the pipeline, the middleware fn and the free handler all
 //! run.
 
 use crawl_renamed_core::Title;
@@ -33,8 +33,8 @@ async fn every_macro_expands_against_the_renamed_crate() {
     assert!(
         titles
             .iter()
-            .all(|t| !t.is_empty() && *t == t.to_uppercase()),
-        "the pipeline ran: {titles:?}"
+            .all(|t| t.len() > 1 && *t == t.to_uppercase() && t.ends_with('!')),
+        "the pipeline ran, with the spider's setting: {titles:?}"
     );
     let stat = |key: &str| result.stats.get(key).and_then(Value::as_u64);
     assert_eq!(stat("renamed/opened"), Some(1));

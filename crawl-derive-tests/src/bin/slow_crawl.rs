@@ -8,6 +8,16 @@
 
 use crawl_core::prelude::*;
 
+/// A component setting of this binary, which the `settings` subcommand lists after the
+/// built-in ones (`settings_cli`).
+#[derive(Settings)]
+#[settings(prefix = "SLOW")]
+pub struct SlowSettings {
+    /// Pause between two pages, in milliseconds (listed only).
+    #[setting(default = 3)]
+    pub pause: u32,
+}
+
 #[derive(Serialize)]
 struct Visit {
     url: String,

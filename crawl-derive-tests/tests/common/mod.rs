@@ -5,7 +5,7 @@
 
 use crawl_core::cli::{self, CliConfig};
 use crawl_core::demo_site::DemoSite;
-use crawl_core::CrawlResult;
+use crawl_core::{CrawlResult, Error};
 use serde_json::Value;
 
 /// A finished crawl: its result and the items its JSON lines feed holds.
@@ -41,6 +41,13 @@ pub async fn crawl(spider: &str, site: &DemoSite, path: &str, extra: &[&str]) ->
 /// Runs `crawl SPIDER -a start_url=START -O <temp>.jsonl EXTRA...` (START: URLs separated by
 /// commas).
 pub async fn crawl_url(spider: &str, start: &str, extra: &[&str]) -> Run {
+    try_crawl_url(spider, start, extra)
+        .await
+        .expect("the crawl runs")
+}
+
+/// [`crawl_url`], or the error the command line stopped with.
+pub async fn try_crawl_url(spider: &str, start: &str, extra: &[&str]) -> Result<Run, Error> {
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("items.jsonl");
     let mut args: Vec<String> = vec![
@@ -56,11 +63,10 @@ pub async fn crawl_url(spider: &str, start: &str, extra: &[&str]) -> Run {
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
     let result = cli::run(args, CliConfig::default())
-        .await
-        .expect("the crawl runs")
+        .await?
         .expect("a crawl returns a result");
     let items = read_jsonl(&feed);
-    Run { result, items }
+    Ok(Run { result, items })
 }
 
 /// Every line of a JSON lines file, parsed.

@@ -1,67 +1,49 @@
-//! The only file that quotes: the rewritten impl, `impl Spider`, and the registration.
+//! The only file that quotes for `#[spider]`: the rewritten impl, `impl Spider`, and the registration.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ImplItem, LitStr};
+use syn::{ImplItem, ItemImpl, LitStr};
 
 use super::parse::{Body, CallbackDef, SpiderDef};
-use crate::errors::Errors;
+use super::validate::CheckedSpider;
 use crate::signature::Shape;
-use crate::{callbacks, core_path, generator, patterns, selectors};
+use crate::{callbacks, core_path, generator, selectors};
 
-/// Rewrites every method body: literal selectors compiled, callback references named,
-/// generator bodies turned into streams.
-pub(crate) fn rewrite_bodies(
-    spider: &mut SpiderDef,
-    errors: &mut Errors,
-) -> Vec<(Ident, TokenStream)> {
-    let handlers = signal_handlers(spider, errors);
+/// The impl block with every method body rewritten: literal selectors compiled, callback
+/// references named, `#[on]` attributes consumed, and, with `streams`, generator bodies
+/// turned into streams (the fallback keeps them, to be stubbed).
+pub(crate) fn rewritten(spider: &SpiderDef, streams: bool) -> ItemImpl {
     let known = spider.known();
-    let generators: Vec<usize> = spider
-        .callbacks
-        .iter()
-        .chain(spider.errbacks.iter())
-        .chain(spider.start_requests.iter())
-        .filter(|cb| cb.body == Body::Generator)
-        .map(|cb| cb.index)
-        .collect();
-    for (index, impl_item) in spider.item.items.iter_mut().enumerate() {
+    let generators = spider.generators();
+    let mut item = spider.item.clone();
+    for (index, impl_item) in item.items.iter_mut().enumerate() {
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
+        method.attrs.retain(|attr| !attr.path().is_ident("on"));
         if generators.contains(&index) {
             generator::to_yield_exprs(&mut method.block);
         }
-        selectors::check_and_compile(&mut method.block, errors);
-        patterns::check(&method.block, errors);
-        callbacks::rewrite(&mut method.block, &known, errors);
-        if generators.contains(&index) && errors.is_empty() {
+        selectors::compile(&mut method.block);
+        callbacks::name(&mut method.block, &known);
+        if streams && generators.contains(&index) {
             generator::into_stream_fn(&mut method.sig, &mut method.block);
         }
     }
-    handlers
+    item
 }
 
-/// Checks each `#[on(signal)]` method, strips the attribute, and returns the handler types
-/// (`struct` and `impl SignalHandler`) plus their construction.
-fn signal_handlers(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<(Ident, TokenStream)> {
+/// The handler types (`struct` and `impl SignalHandler`) of the checked `#[on(signal)]`
+/// methods, with their names.
+fn signal_handlers(spider: &SpiderDef, checked: &CheckedSpider) -> Vec<(Ident, TokenStream)> {
     let private = core_path::private();
-    let self_ty = (*spider.item.self_ty).clone();
+    let self_ty = &*spider.item.self_ty;
     let mut out = Vec::new();
-    for (index, tokens) in spider.handlers.clone() {
-        let ImplItem::Fn(method) = &mut spider.item.items[index] else {
-            continue;
-        };
-        method.attrs.retain(|attr| !attr.path().is_ident("on"));
-        let Some(signal) = crate::on::parse_signal(tokens, errors) else {
-            continue;
-        };
-        let Some(def) = crate::on::check(signal, &method.sig, true, errors) else {
-            continue;
-        };
-        let holder = quote::format_ident!("__CrawlHandler_{}", method.sig.ident);
-        let handler = crate::on::handler_impl(&def, &holder, &method.sig.ident, Some(&self_ty));
+    for (index, def) in &checked.handlers {
+        let name = &spider.method(*index).sig.ident;
+        let holder = quote::format_ident!("__CrawlHandler_{}", name);
+        let handler = crate::on::handler_impl(def, &holder, name, Some(self_ty));
         let tokens = quote! {
             #[allow(non_camel_case_types)]
             struct #holder(#private::std::sync::Arc<#self_ty>);
@@ -73,9 +55,10 @@ fn signal_handlers(spider: &mut SpiderDef, errors: &mut Errors) -> Vec<(Ident, T
 }
 
 /// The impl block, `impl Spider`, and the registration.
-pub(crate) fn expand(spider: &SpiderDef, handlers: &[(Ident, TokenStream)]) -> TokenStream {
+pub(crate) fn expand(spider: &SpiderDef, checked: &CheckedSpider) -> TokenStream {
     let private = core_path::private();
-    let item = &spider.item;
+    let handlers = signal_handlers(spider, checked);
+    let item = &rewritten(spider, true);
     let self_ty = &item.self_ty;
     let args = &spider.args;
     let name = args.name.as_ref().map(LitStr::value).unwrap_or_default();
@@ -343,7 +326,10 @@ fn settings_fn(spider: &SpiderDef) -> TokenStream {
         let key = &setting.key;
         // `settings` keeps the call-site span (hygiene); the value keeps the user's.
         let target = quote!(settings);
-        match crate::settings_table::find(&key.to_string()) {
+        if let Some(ty) = &setting.component {
+            return component_setting(ty, setting);
+        }
+        match crawl_dsl::keys::find(&key.to_string()) {
             Some(known) if known.is_json_map() => {
                 let (name, value) = (known.name, &setting.value);
                 quote_spanned!(setting.value.span()=> #target.set(#name, #value)?;)
@@ -355,6 +341,24 @@ fn settings_fn(spider: &SpiderDef) -> TokenStream {
         }
     });
     quote!(#(#assignments)* #private::std::result::Result::Ok(()))
+}
+
+/// `Type::field = value`: the value assigned to the field of a default `Type` (so rustc checks
+/// that the field exists, at the key, and the value's type, at the value), then set by name.
+fn component_setting(ty: &syn::Path, setting: &crate::args::SettingArg) -> TokenStream {
+    let private = core_path::private();
+    let field = &setting.key;
+    let name = field.to_string();
+    let value = setting_value(&setting.value, false);
+    let span = setting.value.span();
+    let assign = quote_spanned!(span=> __crawl_component.#field = #value;);
+    quote! {
+        {
+            let mut __crawl_component = <#ty as #private::std::default::Default>::default();
+            #assign
+            #private::set_component_field::<#ty, _>(settings, #name, &__crawl_component.#field);
+        }
+    }
 }
 
 /// A literal as the setting's Rust value: strings owned, arrays as vectors, integers as floats
@@ -373,7 +377,8 @@ fn setting_value(value: &syn::Expr, float: bool) -> TokenStream {
             lit: syn::Lit::Str(text),
             ..
         }) => {
-            quote!(#private::std::string::String::from(#text))
+            // Spanned at the literal, so that a wrong type is reported there.
+            quote_spanned!(text.span()=> #text.to_owned())
         }
         syn::Expr::Array(array) => {
             let elems = array.elems.iter().map(|e| setting_value(e, false));

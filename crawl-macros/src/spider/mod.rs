@@ -2,6 +2,7 @@
 
 mod expand;
 mod free_fn;
+mod methods;
 mod parse;
 mod validate;
 
@@ -35,14 +36,19 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let args = SpiderArgs::parse(args, &mut errors);
     let _crate = crate::core_path::use_crate(args.krate.clone());
-    let mut spider = parse::SpiderDef::new(item, args, free_fn_name);
-    validate::validate(&spider, &mut errors);
-    let handlers = expand::rewrite_bodies(&mut spider, &mut errors);
-    if let Err(error) = errors.finish() {
-        let fallback = fallback::impl_block(&spider.item);
-        let error = error.into_compile_error();
-        return quote!(#declaration #fallback #error);
-    }
-    let expanded = expand::expand(&spider, &handlers);
+    let spider = parse::SpiderDef::new(item, args, free_fn_name);
+    let checked = validate::validate(&spider, &mut errors);
+    let expanded =
+        fallback::expand_or_fallback(errors, Some(checked), spider, |checked, spider| {
+            expand::expand(&spider, &checked)
+        });
     quote!(#declaration #expanded)
+}
+
+/// With errors, the impl as written, its callback references named (so that rustc does not
+/// report an unknown one again) and its generator bodies stubbed.
+impl fallback::Fallback for parse::SpiderDef {
+    fn fallback(&self) -> TokenStream {
+        fallback::impl_block(&expand::rewritten(self, false))
+    }
 }

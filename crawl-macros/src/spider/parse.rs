@@ -164,6 +164,17 @@ impl SpiderDef {
         }
     }
 
+    /// The indexes of the methods whose bodies are generators.
+    pub(crate) fn generators(&self) -> Vec<usize> {
+        self.callbacks
+            .iter()
+            .chain(self.errbacks.iter())
+            .chain(self.start_requests.iter())
+            .filter(|cb| cb.body == Body::Generator)
+            .map(|cb| cb.index)
+            .collect()
+    }
+
     /// The callbacks (with the type of their argument) and the errbacks.
     pub(crate) fn known(&self) -> crate::callbacks::Known {
         crate::callbacks::Known {

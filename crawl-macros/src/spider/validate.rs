@@ -1,15 +1,24 @@
-//! One function per rule a spider must follow; each reports at the token to change.
+//! The validate stage: one function per rule a spider must follow, each reporting at the
+//! token to change, and the checked model the expand stage writes code from. The rules of the
+//! methods the engine calls are in [`super::methods`].
 
-use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit};
+use syn::{Expr, ExprLit, ImplItem, Lit};
 
-use super::parse::{Body, CallbackDef, SpiderDef};
-use crate::errors::{did_you_mean, list, Errors};
-use crate::settings_table::{self, SETTINGS};
-use crate::{generator, signature};
+use super::methods;
+use super::parse::SpiderDef;
+use crate::errors::{did_you_mean, Errors};
+use crate::on::HandlerDef;
+use crate::{callbacks, generator, patterns, selectors};
+use crawl_dsl::keys::{self, SETTINGS};
 
-/// Checks every rule, recording each violation.
-pub(crate) fn validate(spider: &SpiderDef, errors: &mut Errors) {
+/// A checked spider: what its parsed model lacks to be written out.
+pub(crate) struct CheckedSpider {
+    /// Each `#[on(signal)]` method's index among the impl's items and its checked handler.
+    pub(crate) handlers: Vec<(usize, HandlerDef)>,
+}
+
+/// Checks every rule, recording each violation, and returns the checked model.
+pub(crate) fn validate(spider: &SpiderDef, errors: &mut Errors) -> CheckedSpider {
     name(spider, errors);
     start_urls(spider, errors);
     allowed_domains(spider, errors);
@@ -17,16 +26,52 @@ pub(crate) fn validate(spider: &SpiderDef, errors: &mut Errors) {
     settings(spider, errors);
     plain_impl(spider, errors);
     for callback in &spider.callbacks {
-        callback_signature(spider, callback, errors);
+        methods::callback_signature(spider, callback, errors);
     }
     for errback in &spider.errbacks {
-        errback_signature(spider, errback, errors);
+        methods::errback_signature(spider, errback, errors);
     }
     if let Some(start) = &spider.start_requests {
-        start_requests_signature(spider, start, errors);
+        methods::start_requests_signature(spider, start, errors);
     }
-    one_start_hook(spider, errors);
-    has_parse(spider, errors);
+    methods::one_start_hook(spider, errors);
+    methods::has_parse(spider, errors);
+    let handlers = signal_handlers(spider, errors);
+    bodies(spider, errors);
+    CheckedSpider { handlers }
+}
+
+/// Checks each `#[on(signal)]` method against its signal.
+fn signal_handlers(spider: &SpiderDef, errors: &mut Errors) -> Vec<(usize, HandlerDef)> {
+    let mut out = Vec::new();
+    for (index, tokens) in &spider.handlers {
+        let Some(signal) = crate::on::parse_signal(tokens.clone(), errors) else {
+            continue;
+        };
+        if let Some(def) = crate::on::check(signal, &spider.method(*index).sig, true, errors) {
+            out.push((*index, def));
+        }
+    }
+    out
+}
+
+/// Checks every method body: literal selectors and patterns, and the callbacks and errbacks
+/// it names (a generator's `yield_!` read as `yield` first, as the expansion will).
+fn bodies(spider: &SpiderDef, errors: &mut Errors) {
+    let known = spider.known();
+    let generators = spider.generators();
+    for (index, impl_item) in spider.item.items.iter().enumerate() {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let mut block = method.block.clone();
+        if generators.contains(&index) {
+            generator::to_yield_exprs(&mut block);
+        }
+        selectors::check(&block, errors);
+        patterns::check(&block, errors);
+        callbacks::check(&block, &known, errors);
+    }
 }
 
 /// The name is given, and is a word: letters, digits, `_` and `-`.
@@ -113,14 +158,16 @@ fn arg_names(spider: &SpiderDef, errors: &mut Errors) {
     }
 }
 
-/// Each setting key is known and its value is a literal of the setting's type.
+/// Each built-in setting key is known and its value is a literal of the setting's type.
 fn settings(spider: &SpiderDef, errors: &mut Errors) {
     let Some((_, settings)) = &spider.args.settings else {
         return;
     };
-    for setting in settings {
+    // A component's setting (`Type::field`) is checked by rustc where it expands: its type
+    // must have the field, and the value the field's type.
+    for setting in settings.iter().filter(|s| s.component.is_none()) {
         let key = setting.key.to_string();
-        let Some(known) = settings_table::find(&key) else {
+        let Some(known) = keys::find(&key) else {
             errors.push(
                 &setting.key,
                 format!(
@@ -208,231 +255,125 @@ fn plain_impl(spider: &SpiderDef, errors: &mut Errors) {
     }
 }
 
-/// The accepted callback signatures, spelt with the callback's name (`&self` first, unless
-/// the spider is a free fn).
-fn callback_forms(name: &syn::Ident, receiver: &str) -> String {
-    format!("expected `async fn {name}({receiver}response: Response)` or `async fn {name}({receiver}response: Response, crawler: &Crawler)`")
-}
+#[cfg(test)]
+mod tests {
+    use quote::{quote, ToTokens};
+    use syn::{parse_quote, ItemImpl};
 
-/// A callback is `async fn name(&self, response: Response[, crawler: &Crawler])`.
-fn callback_signature(spider: &SpiderDef, callback: &CallbackDef, errors: &mut Errors) {
-    let method = spider.method(callback.index);
-    let sig = &method.sig;
-    // A free-fn spider's one method is the fn: name it, without the `&self` it was given.
-    let (name, receiver) = match &spider.free_fn {
-        Some(function) => (function, ""),
-        None => (&sig.ident, "&self, "),
-    };
-    let forms = callback_forms(name, receiver);
-    if sig.asyncness.is_none() {
-        errors.push(
-            sig.fn_token,
-            format!("callback `{name}` must be an `async fn`; {forms}"),
-        );
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(
-            &sig.generics,
-            format!("callback `{name}` cannot be generic; {forms}"),
-        );
-    }
-    if !signature::has_ref_self(sig) {
-        let at = sig
-            .inputs
-            .first()
-            .map(|arg| arg.span())
-            .unwrap_or_else(|| sig.ident.span());
-        errors.push_error(syn::Error::new(
-            at,
-            format!("callback `{name}` must take `&self` first; {forms}"),
-        ));
-    }
-    let args = signature::typed_args(sig);
-    match args.first() {
-        None => {
-            let at = sig.paren_token.span.join();
-            errors.push_error(syn::Error::new(
-                at,
-                format!("callback `{name}` must take the response; {forms}"),
-            ));
-        }
-        Some(first) if signature::is_ref_to(&first.ty, "Response") => errors.push(
-            &first.ty,
-            format!("callback `{name}` takes the response by value: `response: Response`; {forms}"),
-        ),
-        Some(first) if !signature::is_named(&first.ty, "Response") => errors.push(
-            &first.ty,
-            format!("the first argument of callback `{name}` must be the response; {forms}"),
-        ),
-        _ => {}
-    }
-    let (mut crawler, mut typed) = (false, false);
-    for extra in args.iter().skip(1) {
-        let ty = &*extra.ty;
-        if signature::is_ref_to(ty, "Crawler") && !crawler {
-            crawler = true;
-        } else if matches!(ty, syn::Type::Reference(_) | syn::Type::ImplTrait(_))
-            || signature::is_named(ty, "Crawler")
-            || signature::is_named(ty, "Response")
-        {
-            errors.push(
-                ty,
-                format!("unexpected argument in callback `{name}`: after the response, a callback takes `crawler: &Crawler` and one argument by value of a `Serialize + Deserialize` type, given with `.with_args(...)`; {forms}"),
-            );
-        } else if typed {
-            errors.push(
-                ty,
-                format!(
-                    "callback `{name}` takes one argument besides the response (and the crawler): a `Serialize + Deserialize` type given with `.with_args(...)`; group several values in a struct, as in `async fn {name}({receiver}response: Response, args: Page)`"
-                ),
-            );
-        } else {
-            typed = true;
-        }
-    }
-    body_rules(method, name, &callback.body, errors);
-}
+    use super::*;
+    use crate::args::SpiderArgs;
 
-/// The accepted errback signatures.
-fn errback_forms(name: &syn::Ident) -> String {
-    format!("expected `async fn {name}(&self, request: Request, error: BoxError)` or `async fn {name}(&self, request: Request, error: BoxError, crawler: &Crawler)`")
-}
+    /// The spider `item` with attribute arguments `args`, checked: the model and the messages.
+    fn checked(
+        args: proc_macro2::TokenStream,
+        item: ItemImpl,
+    ) -> (SpiderDef, CheckedSpider, Vec<String>) {
+        let mut errors = Errors::default();
+        let args = SpiderArgs::parse(args, &mut errors);
+        let spider = SpiderDef::new(item, args, None);
+        let checked = validate(&spider, &mut errors);
+        (spider, checked, errors.messages())
+    }
 
-/// An errback is `async fn name(&self, request: Request, error: BoxError[, crawler: &Crawler])`.
-fn errback_signature(spider: &SpiderDef, errback: &CallbackDef, errors: &mut Errors) {
-    let method = spider.method(errback.index);
-    let sig = &method.sig;
-    let name = &sig.ident;
-    let forms = errback_forms(name);
-    if sig.asyncness.is_none() {
-        errors.push(
-            sig.fn_token,
-            format!("errback `{name}` must be an `async fn`; {forms}"),
-        );
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(
-            &sig.generics,
-            format!("errback `{name}` cannot be generic; {forms}"),
-        );
-    }
-    if !signature::has_ref_self(sig) {
-        let at = sig
-            .inputs
-            .first()
-            .map(|arg| arg.span())
-            .unwrap_or_else(|| sig.ident.span());
-        errors.push_error(syn::Error::new(
-            at,
-            format!("errback `{name}` must take `&self` first; {forms}"),
-        ));
-    }
-    let args = signature::typed_args(sig);
-    let expected = [
-        ("Request", "the failed request by value, `request: Request`"),
-        ("BoxError", "the error, `error: BoxError`"),
-    ];
-    for (position, (ty, what)) in expected.iter().enumerate() {
-        match args.get(position) {
-            Some(arg) if signature::is_named(&arg.ty, ty) => {}
-            Some(arg) => errors.push(
-                &arg.ty,
-                format!(
-                    "argument {} of errback `{name}` must be {what}; {forms}",
-                    position + 1
-                ),
+    #[test]
+    fn a_valid_spider_has_no_errors_and_its_handlers_are_checked() {
+        let (_, checked, errors) = checked(
+            quote!(
+                name = "quotes",
+                start_urls = ["https://quotes.toscrape.com/"]
             ),
-            None => {
-                errors.push_error(syn::Error::new(
-                    sig.paren_token.span.join(),
-                    format!("errback `{name}` must take {what}; {forms}"),
-                ));
-                break;
-            }
-        }
-    }
-    for (position, extra) in args.iter().enumerate().skip(2) {
-        if position > 2 || !signature::is_ref_to(&extra.ty, "Crawler") {
-            errors.push(
-                &extra.ty,
-                format!("unexpected argument in errback `{name}`; {forms}"),
-            );
-        }
-    }
-    body_rules(method, name, &errback.body, errors);
-}
+            parse_quote! {
+                impl Quotes {
+                    async fn parse(&self, response: Response) {
+                        for href in response.css("li.next a::attr(href)").getall() {
+                            yield_!(response.follow(href, Self::parse));
+                        }
+                    }
 
-/// The start hook is written once: `start` (Scrapy 2.13's name) or `start_requests`.
-fn one_start_hook(spider: &SpiderDef, errors: &mut Errors) {
-    if let Some(second) = &spider.duplicate_start {
-        errors.push(
-            second,
-            "a spider has one start hook: write `start` or `start_requests`, not both",
+                    #[on(spider_closed)]
+                    async fn closed(&self, reason: &str) {}
+                }
+            },
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(checked.handlers.len(), 1);
+        assert_eq!(checked.handlers[0].0, 1);
+    }
+
+    #[test]
+    fn settings_keys_and_literal_types_are_checked() {
+        let (_, _, errors) = checked(
+            quote!(
+                name = "s",
+                settings(
+                    concurent_requests = 2,
+                    download_delay = "soon",
+                    robotstxt_obey = false
+                )
+            ),
+            parse_quote! {
+                impl S {
+                    async fn parse(&self, response: Response) {}
+                }
+            },
+        );
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("unknown setting `concurent_requests`")
+                && errors[0].ends_with("(did you mean `concurrent_requests`?)"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[1], "setting `download_delay` takes a number literal");
+    }
+
+    #[test]
+    fn bodies_are_checked_in_order_and_left_as_written() {
+        let item: ItemImpl = parse_quote! {
+            impl S {
+                async fn parse(&self, response: Response) {
+                    let quotes = response.css("div[");
+                    yield_!(response.follow("/next", Self::pars));
+                }
+            }
+        };
+        let before = item.to_token_stream().to_string();
+        let (spider, _, errors) = checked(quote!(name = "s"), item);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("div["), "{errors:?}");
+        assert_eq!(
+            errors[1],
+            "unknown callback `Self::pars`: the callbacks of this spider are `parse` (did you mean `parse`?)"
+        );
+        // Validation writes no code: the expand stage compiles and names.
+        assert_eq!(spider.item.to_token_stream().to_string(), before);
+    }
+
+    #[test]
+    fn method_rules_and_signal_handlers_are_reported_after_the_attribute() {
+        let (_, checked, errors) = checked(
+            quote!(name = "bad name"),
+            parse_quote! {
+                impl S {
+                    fn parse(&self, response: Response) {}
+
+                    #[on(spider_closed)]
+                    async fn closed(&self, reason: String) {}
+                }
+            },
+        );
+        assert!(checked.handlers.is_empty());
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0].starts_with("invalid spider name `bad name`"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("callback `parse` must be an `async fn`"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[2].starts_with("expected `reason: &str` here;"),
+            "{errors:?}"
         );
     }
-}
-
-/// `start_requests` is `async fn start_requests(&self[, crawler: &Crawler])` (or `start`).
-fn start_requests_signature(spider: &SpiderDef, start: &CallbackDef, errors: &mut Errors) {
-    let method = spider.method(start.index);
-    let sig = &method.sig;
-    let name = &start.name;
-    let forms =
-        format!("expected `async fn {name}(&self)` or `async fn {name}(&self, crawler: &Crawler)`");
-    if sig.asyncness.is_none() {
-        errors.push(
-            sig.fn_token,
-            format!("`{name}` must be an `async fn`; {forms}"),
-        );
-    }
-    if !signature::has_ref_self(sig) {
-        errors.push(&sig.ident, format!("`{name}` must take `&self`; {forms}"));
-    }
-    let args = signature::typed_args(sig);
-    if args.len() > 1
-        || args
-            .first()
-            .is_some_and(|a| !signature::is_ref_to(&a.ty, "Crawler"))
-    {
-        errors.push(&sig.inputs, forms);
-    }
-    body_rules(method, &sig.ident, &start.body, errors);
-}
-
-/// A generator has no return type, and its `yield`s sit in its own body.
-fn body_rules(method: &syn::ImplItemFn, name: &syn::Ident, body: &Body, errors: &mut Errors) {
-    generator::check(&method.block, errors);
-    if *body == Body::Generator {
-        if let syn::ReturnType::Type(_, ty) = &method.sig.output {
-            errors.push(
-                ty,
-                format!(
-                    "`{name}` yields, so it has no return type: its outputs are what it yields"
-                ),
-            );
-        }
-    }
-}
-
-/// Start requests need a `parse` callback unless the spider writes its own `start_requests`.
-fn has_parse(spider: &SpiderDef, errors: &mut Errors) {
-    if spider.start_requests.is_some() || spider.callbacks.iter().any(|cb| cb.name == "parse") {
-        return;
-    }
-    let names: Vec<String> = spider
-        .callbacks
-        .iter()
-        .map(|cb| cb.name.to_string())
-        .collect();
-    errors.push(
-        &spider.item.self_ty,
-        format!(
-            "spider has no `parse` callback, which receives the start URLs' responses; add `async fn parse(&self, response: Response)`{}",
-            if names.is_empty() {
-                String::new()
-            } else {
-                format!(" (its callbacks are {})", list(names.iter().map(String::as_str)))
-            }
-        ),
-    );
 }
