@@ -19,7 +19,7 @@
 //! 7. [`feeds`]: writing items to JSON, JSON lines, CSV and XML.
 //! 8. [`signals`]: async handlers for the steps of a crawl.
 //! 9. [`command_line`]: the `main` crawl generates, its subcommands and flags.
-//! 10. [`long_crawls`]: long crawls and many workers: what exists, what is planned.
+//! 10. [`long_crawls`]: long crawls and many workers: in memory, in a job dir, on Redis.
 //! 11. [`deploying`]: stopping, exit codes, logs.
 //! 12. [`coming_from_scrapy`]: every Scrapy concept and its crawl counterpart.
 
