@@ -91,8 +91,10 @@ impl Store {
             )?;
             conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            // Without JOBDIR_SYNC nothing is flushed to the disk: a killed process loses nothing
-            // (its writes are in the OS's cache), an OS crash or power loss may.
+            // Without JOBDIR_SYNC nothing is flushed to the disk: a killed process loses
+            // nothing (its writes are in the OS's cache); an OS crash or power loss may leave
+            // the store corrupt (`NORMAL`, which flushes at each checkpoint, would only lose
+            // the last commits, but took twice as long at 10,000,000 requests).
             conn.pragma_update(None, "synchronous", if sync { "FULL" } else { "OFF" })?;
             // Room for the index pages each host appends to and reads from (the default
             // 2 MiB holds those of ~500 hosts).

@@ -64,8 +64,9 @@ macro_rules! crawl_settings_table {
             JOBDIR jobdir: String = String::new();
             /// Make each job dir commit durable on disk (fsync the feeds, then the store) before
             /// its requests count as done. Without it a commit survives a killed process (the
-            /// operating system still writes it) but not a power loss or an OS crash; with it,
-            /// commits cost an fsync each (they are grouped, so not one per page).
+            /// operating system still writes it) but not a power loss or an OS crash (after which
+            /// the job dir may be refused as corrupt); with it, commits cost an fsync each (they
+            /// are grouped, so not one per page).
             JOBDIR_SYNC jobdir_sync: bool = false;
             /// Obey robots.txt rules.
             ROBOTSTXT_OBEY robotstxt_obey: bool = true;
