@@ -169,3 +169,30 @@ fn requests_acked_before_older_ones_of_their_host_stay_done_after_a_resume() {
     assert_once(&leased, rest);
     frontier.close();
 }
+
+#[test]
+fn a_job_dir_of_an_earlier_format_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join("job");
+    open(&job).0.close();
+    let store = job.join("crawl-job.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&store).unwrap();
+        conn.execute(
+            "UPDATE job SET value = 'crawl-jobdir-2' WHERE key = 'format'",
+            [],
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&store).unwrap();
+    let config = FrontierConfig::default();
+    let Err(error) = DurableFrontier::open(&job, "test", false, config) else {
+        panic!("an earlier format was opened")
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("format `crawl-jobdir-2`, this crawl reads `crawl-jobdir-3`"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(&store).unwrap(), before);
+}
