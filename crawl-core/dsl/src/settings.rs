@@ -68,8 +68,9 @@ macro_rules! crawl_settings_table {
             JOBDIR jobdir: String = String::new();
             /// Make each job dir commit durable on disk (fsync the feeds, then the store) before
             /// its requests count as done. Without it a commit survives a killed process (the
-            /// operating system still writes it) but not a power loss or an OS crash; with it,
-            /// commits cost an fsync each (they are grouped, so not one per page).
+            /// operating system still writes it) but not a power loss or an OS crash (after which
+            /// the job dir may be refused as corrupt); with it, commits cost an fsync each (they
+            /// are grouped, so not one per page).
             JOBDIR_SYNC jobdir_sync: bool = false;
             /// Where the crawl's requests live: `memory` (one process, or `--job-dir`) or `redis`
             /// (a frontier shared by every worker pointed at `REDIS_URL`; feature `redis`).

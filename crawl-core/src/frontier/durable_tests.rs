@@ -133,3 +133,66 @@ fn a_retry_goes_back_to_its_window() {
     assert_once(&leased, (0..total).map(url));
     frontier.close();
 }
+
+#[test]
+fn requests_acked_before_older_ones_of_their_host_stay_done_after_a_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join("job");
+    let total = 3 * IN_RAM;
+    let mut done = Vec::new();
+    {
+        let (mut frontier, _) = open(&job);
+        // The urgent ones (every tenth) are leased before the older ones of their host.
+        for i in 0..total {
+            let priority = if i % 10 == 0 { 1 } else { 0 };
+            frontier.push(Request::get(url(i)).unwrap().with_priority(priority));
+        }
+        while done.len() < 2 * HEAD {
+            let Next::Lease(lease) = frontier.lease(0.0) else {
+                panic!("nothing to lease")
+            };
+            done.push(lease.request.url.to_string());
+            frontier.ack(lease.id);
+        }
+        frontier.record(Checkpoint::default());
+        frontier.close();
+    }
+    // Some were acked while older requests of their host were pending.
+    let urgent = done
+        .iter()
+        .filter(|url| url.ends_with('0') && !url.ends_with("/0"));
+    assert!(urgent.count() >= 3, "{done:?}");
+    let (mut frontier, resumed) = open(&job);
+    assert_eq!(resumed.pending, total - done.len());
+    let leased = drain(&mut frontier);
+    let rest = (0..total).map(url).filter(|url| !done.contains(url));
+    assert_once(&leased, rest);
+    frontier.close();
+}
+
+#[test]
+fn a_job_dir_of_an_earlier_format_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join("job");
+    open(&job).0.close();
+    let store = job.join("crawl-job.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&store).unwrap();
+        conn.execute(
+            "UPDATE job SET value = 'crawl-jobdir-2' WHERE key = 'format'",
+            [],
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&store).unwrap();
+    let config = FrontierConfig::default();
+    let Err(error) = DurableFrontier::open(&job, "test", false, config) else {
+        panic!("an earlier format was opened")
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("format `crawl-jobdir-2`, this crawl reads `crawl-jobdir-3`"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(&store).unwrap(), before);
+}

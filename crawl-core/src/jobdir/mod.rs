@@ -185,7 +185,7 @@ impl Committer {
         after: u64,
         limit: usize,
     ) -> Result<Vec<(u64, String)>, Error> {
-        match &*self.shared.store() {
+        match &mut *self.shared.store() {
             Some(store) => store.read_pending(host, after, limit),
             None => Err(Error::Usage("the job dir is closed".to_owned())),
         }
