@@ -62,12 +62,7 @@ impl SpiderArgs {
                 list(SPIDER_KEYS.iter().copied())
             )));
         };
-        let duplicate = |errors: &mut Errors| {
-            errors.push(
-                &key,
-                format!("duplicate `{key}` argument; expected each argument once"),
-            )
-        };
+        let duplicate = |errors: &mut Errors| duplicate_argument(&key, errors);
         match key.to_string().as_str() {
             "name" => {
                 let value: LitStr = meta.value()?.parse()?;
@@ -156,6 +151,14 @@ fn split_setting_path(path: &syn::Path) -> Option<(Option<syn::Path>, Ident)> {
     (field.arguments.is_none() && !ty.segments.is_empty()).then_some((Some(ty), field.ident))
 }
 
+/// Records that the argument `key` was given twice, on its second occurrence.
+fn duplicate_argument(key: &Ident, errors: &mut Errors) {
+    errors.push(
+        key,
+        format!("duplicate `{key}` argument; expected each argument once"),
+    );
+}
+
 /// `["a", "b"]`: every element must be a string literal.
 fn parse_str_list(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Vec<LitStr>> {
     let array: ExprArray = meta.value()?.parse()?;
@@ -208,12 +211,7 @@ impl ComponentArgs {
             let Some(key) = meta.path.get_ident().cloned() else {
                 return Err(meta.error(format!("expected one of {}", list(keys.iter().copied()))));
             };
-            let duplicate = |errors: &mut Errors| {
-                errors.push(
-                    &key,
-                    format!("duplicate `{key}` argument; expected each argument once"),
-                )
-            };
+            let duplicate = |errors: &mut Errors| duplicate_argument(&key, errors);
             match key.to_string().as_str() {
                 "order" => {
                     let value: syn::LitInt = meta.value()?.parse()?;
