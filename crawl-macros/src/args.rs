@@ -118,15 +118,8 @@ impl SpiderArgs {
                     duplicate(errors);
                 }
             }
-            other => {
-                errors.push(
-                    &key,
-                    format!(
-                        "unknown argument `{other}`: expected one of {}{}",
-                        list(SPIDER_KEYS.iter().copied()),
-                        did_you_mean(other, SPIDER_KEYS.iter().copied()),
-                    ),
-                );
+            _ => {
+                unknown_argument(&key, SPIDER_KEYS, errors);
                 // Skip the value so later arguments are still checked.
                 if meta.input.peek(syn::Token![=]) {
                     let _: Expr = meta.value()?.parse()?;
@@ -156,6 +149,19 @@ fn duplicate_argument(key: &Ident, errors: &mut Errors) {
     errors.push(
         key,
         format!("duplicate `{key}` argument; expected each argument once"),
+    );
+}
+
+/// Records that `key` is none of `keys`, suggesting the nearest.
+fn unknown_argument(key: &Ident, keys: &[&str], errors: &mut Errors) {
+    let other = key.to_string();
+    errors.push(
+        key,
+        format!(
+            "unknown argument `{other}`: expected one of {}{}",
+            list(keys.iter().copied()),
+            did_you_mean(&other, keys.iter().copied()),
+        ),
     );
 }
 
@@ -239,15 +245,8 @@ impl ComponentArgs {
                         duplicate(errors);
                     }
                 }
-                other => {
-                    errors.push(
-                        &key,
-                        format!(
-                            "unknown argument `{other}`: expected one of {}{}",
-                            list(keys.iter().copied()),
-                            did_you_mean(other, keys.iter().copied())
-                        ),
-                    );
+                _ => {
+                    unknown_argument(&key, keys, errors);
                     let _: Expr = meta.value()?.parse()?;
                 }
             }
