@@ -62,12 +62,7 @@ impl SpiderArgs {
                 list(SPIDER_KEYS.iter().copied())
             )));
         };
-        let duplicate = |errors: &mut Errors| {
-            errors.push(
-                &key,
-                format!("duplicate `{key}` argument; expected each argument once"),
-            )
-        };
+        let duplicate = |errors: &mut Errors| duplicate_argument(&key, errors);
         match key.to_string().as_str() {
             "name" => {
                 let value: LitStr = meta.value()?.parse()?;
@@ -123,15 +118,8 @@ impl SpiderArgs {
                     duplicate(errors);
                 }
             }
-            other => {
-                errors.push(
-                    &key,
-                    format!(
-                        "unknown argument `{other}`: expected one of {}{}",
-                        list(SPIDER_KEYS.iter().copied()),
-                        did_you_mean(other, SPIDER_KEYS.iter().copied()),
-                    ),
-                );
+            _ => {
+                unknown_argument(&key, SPIDER_KEYS, errors);
                 // Skip the value so later arguments are still checked.
                 if meta.input.peek(syn::Token![=]) {
                     let _: Expr = meta.value()?.parse()?;
@@ -154,6 +142,27 @@ fn split_setting_path(path: &syn::Path) -> Option<(Option<syn::Path>, Ident)> {
     let field = ty.segments.pop()?.into_value();
     ty.segments.pop_punct();
     (field.arguments.is_none() && !ty.segments.is_empty()).then_some((Some(ty), field.ident))
+}
+
+/// Records that the argument `key` was given twice, on its second occurrence.
+fn duplicate_argument(key: &Ident, errors: &mut Errors) {
+    errors.push(
+        key,
+        format!("duplicate `{key}` argument; expected each argument once"),
+    );
+}
+
+/// Records that `key` is none of `keys`, suggesting the nearest.
+fn unknown_argument(key: &Ident, keys: &[&str], errors: &mut Errors) {
+    let other = key.to_string();
+    errors.push(
+        key,
+        format!(
+            "unknown argument `{other}`: expected one of {}{}",
+            list(keys.iter().copied()),
+            did_you_mean(&other, keys.iter().copied()),
+        ),
+    );
 }
 
 /// `["a", "b"]`: every element must be a string literal.
@@ -208,12 +217,7 @@ impl ComponentArgs {
             let Some(key) = meta.path.get_ident().cloned() else {
                 return Err(meta.error(format!("expected one of {}", list(keys.iter().copied()))));
             };
-            let duplicate = |errors: &mut Errors| {
-                errors.push(
-                    &key,
-                    format!("duplicate `{key}` argument; expected each argument once"),
-                )
-            };
+            let duplicate = |errors: &mut Errors| duplicate_argument(&key, errors);
             match key.to_string().as_str() {
                 "order" => {
                     let value: syn::LitInt = meta.value()?.parse()?;
@@ -241,15 +245,8 @@ impl ComponentArgs {
                         duplicate(errors);
                     }
                 }
-                other => {
-                    errors.push(
-                        &key,
-                        format!(
-                            "unknown argument `{other}`: expected one of {}{}",
-                            list(keys.iter().copied()),
-                            did_you_mean(other, keys.iter().copied())
-                        ),
-                    );
+                _ => {
+                    unknown_argument(&key, keys, errors);
                     let _: Expr = meta.value()?.parse()?;
                 }
             }

@@ -490,12 +490,8 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("from_static (\"failed\")"), "{text}");
-        let messages: Vec<String> = errors
-            .finish()
-            .unwrap_err()
-            .into_iter()
-            .map(|error| error.to_string())
-            .collect();
+        let messages = errors.messages();
+        assert!(errors.finish().is_err());
         assert_eq!(messages, [
             "callback `parse` takes no argument, so `with_args` has nothing to pass it to; to receive one, expected `async fn parse(&self, response: Response, args: T)` with `T` the type given here",
             "unknown errback `Self::faild`: the errbacks of this spider are `failed` (did you mean `failed`?)",
@@ -516,12 +512,8 @@ mod tests {
         };
         let mut errors = Errors::default();
         check_free_fn(&mut function, &mut errors);
-        let messages: Vec<String> = errors
-            .finish()
-            .unwrap_err()
-            .into_iter()
-            .map(|error| error.to_string())
-            .collect();
+        let messages = errors.messages();
+        assert!(errors.finish().is_err());
         assert_eq!(messages, [
             "unknown callback `titels`: a spider written as an `async fn` has one callback, the fn itself, `titles` (did you mean `titles`?)",
             "unknown callback `Self::parse`: a spider written as an `async fn` has one callback, the fn itself; expected `titles`",

@@ -15,7 +15,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 
 use serde_json::{Map, Value};
 
-use super::exporter::{resume_lines, start_lines, Exporter};
+use super::exporter::{Exporter, Lines};
 use crate::BoxedItem;
 
 /// Writes one CSV record per item.
@@ -23,8 +23,8 @@ use crate::BoxedItem;
 pub(super) struct Csv {
     /// The columns: the header of the file appended to, else the first item's fields.
     header: Option<Vec<String>>,
-    /// The file appended to does not end with a newline: write one first.
-    newline: bool,
+    /// Whether the file appended to lacks its final newline.
+    lines: Lines,
 }
 
 impl Exporter for Csv {
@@ -41,13 +41,11 @@ impl Exporter for Csv {
                 .map(|name| String::from_utf8_lossy(name).into_owned());
             self.header = Some(names.collect());
         }
-        let (end, newline) = resume_lines(existing)?;
-        self.newline = newline;
-        Ok(end)
+        self.lines.resume(existing)
     }
 
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        start_lines(self.newline, out)
+        self.lines.start(out)
     }
 
     fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {

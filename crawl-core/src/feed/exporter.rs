@@ -39,20 +39,28 @@ pub(super) fn tail(file: &mut File) -> io::Result<(u64, Vec<u8>)> {
     Ok((start, bytes))
 }
 
-/// For a line-per-item file being appended to: where its content ends, and whether its last
-/// line lacks its newline (see [`start_lines`]).
-pub(super) fn resume_lines(file: &mut File) -> io::Result<(u64, bool)> {
-    let (offset, bytes) = tail(file)?;
-    let newline = bytes.last().is_some_and(|&b| b != b'\n');
-    Ok((offset + bytes.len() as u64, newline))
+/// The state of a line-per-item file being appended to: whether its last line lacks its
+/// newline, which [`Lines::start`] then writes first.
+#[derive(Default)]
+pub(super) struct Lines {
+    newline: bool,
 }
 
-/// Ends the appended file's last line first, if [`resume_lines`] found it open.
-pub(super) fn start_lines(newline: bool, out: &mut dyn Write) -> io::Result<()> {
-    if newline {
-        out.write_all(b"\n")?;
+impl Lines {
+    /// Where the file's content ends; remembers whether its last line is still open.
+    pub(super) fn resume(&mut self, file: &mut File) -> io::Result<u64> {
+        let (offset, bytes) = tail(file)?;
+        self.newline = bytes.last().is_some_and(|&b| b != b'\n');
+        Ok(offset + bytes.len() as u64)
     }
-    Ok(())
+
+    /// Ends the appended file's last line first, if [`Lines::resume`] found it open.
+    pub(super) fn start(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.newline {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
 }
 
 /// `bytes` without trailing ASCII whitespace.

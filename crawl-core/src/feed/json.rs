@@ -3,24 +3,22 @@
 use std::fs::File;
 use std::io::{self, Write};
 
-use super::exporter::{resume_lines, start_lines, tail, trim_end, Exporter};
+use super::exporter::{tail, trim_end, Exporter, Lines};
 use crate::BoxedItem;
 
 /// One JSON object per line.
 #[derive(Default)]
 pub(super) struct JsonLines {
-    /// The file being appended to does not end with a newline: write one first.
-    newline: bool,
+    /// Whether the file being appended to lacks its final newline.
+    lines: Lines,
 }
 
 impl Exporter for JsonLines {
     fn resume(&mut self, existing: &mut File) -> io::Result<u64> {
-        let (end, newline) = resume_lines(existing)?;
-        self.newline = newline;
-        Ok(end)
+        self.lines.resume(existing)
     }
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        start_lines(self.newline, out)
+        self.lines.start(out)
     }
     fn item(&mut self, out: &mut dyn Write, item: &BoxedItem) -> io::Result<()> {
         let mut line = serde_json::to_vec(item)?;

@@ -152,6 +152,12 @@ impl DownloaderHooks {
         response: true,
         exception: false,
     };
+    /// `process_request` and `process_response`, not `process_exception`.
+    pub const REQUEST_RESPONSE: DownloaderHooks = DownloaderHooks {
+        request: true,
+        response: true,
+        exception: false,
+    };
 }
 
 /// A downloader middleware known to the engine: built-in or registered by `#[middleware]`.

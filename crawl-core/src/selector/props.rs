@@ -45,7 +45,7 @@ fn query_text() -> impl Strategy<Value = String> {
 }
 
 /// `(class, text, key)` of each `<li>` of a generated list.
-fn entries() -> impl Strategy<Value = Vec<(usize, String, u32)>> {
+pub(super) fn entries() -> impl Strategy<Value = Vec<(usize, String, u32)>> {
     prop::collection::vec(
         (0..3usize, "[a-zA-Z0-9][a-zA-Z0-9 ]{0,9}", any::<u32>()),
         0..8,
@@ -53,11 +53,27 @@ fn entries() -> impl Strategy<Value = Vec<(usize, String, u32)>> {
 }
 
 fn page(entries: &[(usize, String, u32)]) -> String {
+    page_with(entries, "<p>other</p>")
+}
+
+/// A page holding `entries` as a `<ul>`, followed by `after`.
+pub(super) fn page_with(entries: &[(usize, String, u32)], after: &str) -> String {
     let items: String = entries
         .iter()
         .map(|(class, text, key)| format!("<li class=\"c{class}\" data-k=\"{key}\">{text}</li>"))
         .collect();
-    format!("<html><body><ul>{items}</ul><p>other</p></body></html>")
+    format!("<html><body><ul>{items}</ul>{after}</body></html>")
+}
+
+/// The texts and the keys of the entries of class `class`, in order.
+pub(super) fn texts_and_keys(
+    entries: &[(usize, String, u32)],
+    class: usize,
+) -> (Vec<String>, Vec<String>) {
+    let chosen: Vec<_> = entries.iter().filter(|(c, _, _)| *c == class).collect();
+    let texts = chosen.iter().map(|(_, text, _)| text.clone()).collect();
+    let keys = chosen.iter().map(|(_, _, key)| key.to_string()).collect();
+    (texts, keys)
 }
 
 proptest! {
@@ -80,13 +96,11 @@ proptest! {
     #[test]
     fn generated_queries_select_what_the_page_holds(entries in entries(), class in 0..3usize) {
         let doc = Document::parse(&page(&entries));
-        let chosen: Vec<_> = entries.iter().filter(|(c, _, _)| *c == class).collect();
+        let (expected_texts, expected_keys) = texts_and_keys(&entries, class);
         let texts = doc.css(&format!("li.c{class}::text")).getall();
-        let expected: Vec<String> = chosen.iter().map(|(_, text, _)| text.clone()).collect();
-        prop_assert_eq!(texts, expected);
+        prop_assert_eq!(texts, expected_texts);
         let keys = doc.css(&format!("ul > li.c{class}::attr(data-k)")).getall();
-        let expected: Vec<String> = chosen.iter().map(|(_, _, key)| key.to_string()).collect();
-        prop_assert_eq!(keys, expected);
+        prop_assert_eq!(keys, expected_keys);
         prop_assert_eq!(doc.css("li").len(), entries.len());
         prop_assert_eq!(doc.css("ul ::text").len() + doc.css("p::text").len(), entries.len() + 1);
         // The same query relative to each `<ul>`: the same texts.

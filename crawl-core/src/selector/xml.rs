@@ -238,13 +238,18 @@ impl Builder<'_> {
         if !self.admit(bytes) {
             return None;
         }
+        Some(self.append_to_parent(node))
+    }
+
+    /// Appends `node` to the current element, past every check.
+    fn append_to_parent(&mut self, node: Node) -> NodeId {
         let parent = self.parent();
         let mut parent = self
             .html
             .tree
             .get_mut(parent)
             .expect("open nodes are in the tree");
-        Some(parent.append(node).id())
+        parent.append(node).id()
     }
 
     fn push_text(&mut self, text: &str) {
@@ -260,13 +265,7 @@ impl Builder<'_> {
         if self.open.is_empty() && text.trim().is_empty() || !self.admit(text.len() as u64) {
             return;
         }
-        let parent = self.parent();
-        let mut parent = self
-            .html
-            .tree
-            .get_mut(parent)
-            .expect("open nodes are in the tree");
-        parent.append(Node::Text(Text {
+        self.append_to_parent(Node::Text(Text {
             text: StrTendril::from(&*text),
         }));
     }

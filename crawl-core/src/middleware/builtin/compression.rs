@@ -206,11 +206,7 @@ impl DownloaderMiddleware for Compression {
     }
 
     fn hooks(&self) -> DownloaderHooks {
-        DownloaderHooks {
-            request: true,
-            response: true,
-            exception: false,
-        }
+        DownloaderHooks::REQUEST_RESPONSE
     }
 }
 

@@ -176,11 +176,7 @@ impl DownloaderMiddleware for Cookies {
     }
 
     fn hooks(&self) -> DownloaderHooks {
-        DownloaderHooks {
-            request: true,
-            response: true,
-            exception: false,
-        }
+        DownloaderHooks::REQUEST_RESPONSE
     }
 }
 

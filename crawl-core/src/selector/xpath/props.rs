@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 
+use crate::selector::props::{entries, page_with, texts_and_keys};
 use crate::selector::Document;
 
 /// Text made of the pieces expressions are built from.
@@ -68,20 +69,8 @@ fn expr_text() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
-/// `(class, text, key)` of each `<li>` of a generated list.
-fn entries() -> impl Strategy<Value = Vec<(usize, String, u32)>> {
-    prop::collection::vec(
-        (0..3usize, "[a-zA-Z0-9][a-zA-Z0-9 ]{0,9}", any::<u32>()),
-        0..8,
-    )
-}
-
 fn page(entries: &[(usize, String, u32)]) -> String {
-    let items: String = entries
-        .iter()
-        .map(|(class, text, key)| format!("<li class=\"c{class}\" data-k=\"{key}\">{text}</li>"))
-        .collect();
-    format!("<html><body><ul>{items}</ul><!--c--><p lang=\"en\">other</p></body></html>")
+    page_with(entries, "<!--c--><p lang=\"en\">other</p>")
 }
 
 proptest! {
@@ -102,14 +91,12 @@ proptest! {
     #[test]
     fn generated_queries_select_what_css_selects(entries in entries(), class in 0..3usize) {
         let doc = Document::parse(&page(&entries));
-        let chosen: Vec<_> = entries.iter().filter(|(c, _, _)| *c == class).collect();
+        let (expected_texts, expected_keys) = texts_and_keys(&entries, class);
         let texts = doc.xpath(&format!("//li[@class='c{class}']/text()")).getall();
-        let expected: Vec<String> = chosen.iter().map(|(_, text, _)| text.clone()).collect();
-        prop_assert_eq!(&texts, &expected);
+        prop_assert_eq!(&texts, &expected_texts);
         prop_assert_eq!(&texts, &doc.css(&format!("li.c{class}::text")).getall());
         let keys = doc.xpath(&format!("//ul/li[has-class('c{class}')]/@data-k")).getall();
-        let expected: Vec<String> = chosen.iter().map(|(_, _, key)| key.to_string()).collect();
-        prop_assert_eq!(keys, expected);
+        prop_assert_eq!(keys, expected_keys);
         prop_assert_eq!(doc.xpath("count(//li)").get(), Some(format!("{}.0", entries.len())));
         // Positions: the n-th `li` is the n-th entry, from either end.
         for (i, (_, text, _)) in entries.iter().enumerate() {
