@@ -65,7 +65,7 @@ pub fn seen_set_bytes_per_url(server: &RedisServer, urls: usize) -> anyhow::Resu
                 .iter()
                 .map(|n| Request::get(format!("http://host{}.test/page/{n}", n % 1000)))
                 .collect::<Result<Vec<_>, _>>()?;
-            frontier.push(requests).await?;
+            frontier.push(&requests).await?;
         }
         let bytes = frontier.seen_bytes().await?;
         frontier.flush().await?;

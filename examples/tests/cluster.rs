@@ -5,7 +5,6 @@
 #[allow(dead_code)]
 mod follow_all;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,7 +12,7 @@ use std::time::{Duration, Instant};
 use crawl_core::cli::{self, CliConfig};
 use crawl_core::cluster::server::RedisServer;
 use crawl_core::cluster::RedisFrontier;
-use crawl_core::demo_site::DemoSite;
+use crawl_core::demo_site::{DemoSite, SeenRequest};
 use serde_json::Value;
 
 /// The `follow_all` example's binary (`cargo test` builds the examples before it runs the
@@ -60,13 +59,15 @@ fn urls(feed: &Path) -> Vec<String> {
     std::fs::read_to_string(feed)
         .unwrap_or_default()
         .lines()
-        .map(|line| {
-            let item: Value = serde_json::from_str(line).unwrap_or_else(|error| {
-                panic!("{}: a cut record {line:?}: {error}", feed.display())
-            });
-            item["url"].as_str().unwrap().to_owned()
-        })
+        .map(|line| url_of(line, &feed.display()))
         .collect()
+}
+
+/// The `url` of an item written as one JSON line (a cut record fails the test).
+fn url_of(line: &str, source: &dyn std::fmt::Display) -> String {
+    let item: Value = serde_json::from_str(line)
+        .unwrap_or_else(|error| panic!("{source}: a cut record {line:?}: {error}"));
+    item["url"].as_str().unwrap().to_owned()
 }
 
 /// The URLs of an uninterrupted crawl in one process, in memory.
@@ -82,19 +83,9 @@ async fn single_process(site: &str, dir: &Path) -> Vec<String> {
     urls
 }
 
-/// How often each page was fetched (robots.txt aside: each worker reads it).
-fn fetches(site: &DemoSite) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for request in site.requests() {
-        if request.path != "/robots.txt" {
-            let target = match &request.query {
-                Some(query) => format!("{}?{query}", request.path),
-                None => request.path.clone(),
-            };
-            *counts.entry(target).or_default() += 1;
-        }
-    }
-    counts
+/// Pages fetched in `log` (robots.txt aside: each worker reads it).
+fn page_fetches(log: &[SeenRequest]) -> usize {
+    log.iter().filter(|r| r.path != "/robots.txt").count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +95,7 @@ async fn three_workers_crawl_once_and_a_killed_one_loses_nothing() {
     let start = site.url("/");
     let dir = tempfile::tempdir().unwrap();
     let expected = single_process(&start, dir.path()).await;
-    let single_fetches = fetches(&site);
+    let single = page_fetches(&site.requests());
     assert!(expected.len() > 50, "the demo site has pages to share");
 
     // Slow pages, so that the kill lands mid-crawl.
@@ -155,13 +146,7 @@ async fn three_workers_crawl_once_and_a_killed_one_loses_nothing() {
         streamed, expected,
         "every item exactly once in the Redis stream"
     );
-    let log = site.requests()[before..].to_vec();
-    let mut fetched: BTreeMap<String, usize> = BTreeMap::new();
-    for request in log.iter().filter(|r| r.path != "/robots.txt") {
-        *fetched.entry(request.path.clone()).or_default() += 1;
-    }
-    let single: usize = single_fetches.values().sum();
-    let cluster: usize = fetched.values().sum();
+    let cluster = page_fetches(&site.requests()[before..]);
     assert!(
         cluster >= single && cluster <= single + 4,
         "pages fetched again only for the dead worker's leases (at most its 4 places): \
@@ -262,10 +247,7 @@ fn stream_urls(port: u16, key: &str) -> Vec<String> {
         .unwrap()
         .lines()
         .filter(|line| line.starts_with('{'))
-        .map(|line| {
-            let item: Value = serde_json::from_str(line).unwrap();
-            item["url"].as_str().unwrap().to_owned()
-        })
+        .map(|line| url_of(line, &key))
         .collect()
 }
 

@@ -163,7 +163,6 @@ impl RedisBackend {
             state: state.clone(),
             demand: demand.clone(),
             stats,
-            give_up_after: config.give_up_after,
         };
         let thread = std::thread::Builder::new()
             .name("crawl-redis".to_owned())

@@ -16,7 +16,7 @@
 //! use crawl_core::Request;
 //!
 //! let frontier = RedisFrontier::connect("redis://127.0.0.1:6379/0", "crawl:quotes").await?;
-//! frontier.push(vec![Request::get("http://127.0.0.1:8000/").unwrap()]).await?;
+//! frontier.push(&[Request::get("http://127.0.0.1:8000/").unwrap()]).await?;
 //! let batch = frontier.lease("worker-1", &LeaseOptions::default(), 8).await?;
 //! for lease in &batch.leases {
 //!     // ... download lease.request, run its callback, commit its outputs ...
@@ -170,7 +170,7 @@ impl RedisFrontier {
 
     /// Adds requests, dropping those whose fingerprint was seen before (unless
     /// `dont_filter`). Returns how many were new.
-    pub async fn push(&self, requests: Vec<Request>) -> Result<u64, ClusterError> {
+    pub async fn push(&self, requests: &[Request]) -> Result<u64, ClusterError> {
         let mut added = 0;
         for chunk in requests.chunks(PUSH_BATCH) {
             let mut invocation = self.scripts.push.prepare_invoke();

@@ -40,7 +40,7 @@ async fn pushes_dedup_and_leases_go_by_priority_then_fifo() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
     let added = frontier
-        .push(vec![
+        .push(&[
             request("http://a/1", 0),
             request("http://a/2", 5),
             request("http://a/3", 0),
@@ -51,7 +51,7 @@ async fn pushes_dedup_and_leases_go_by_priority_then_fifo() {
     assert_eq!(added, 3, "the fragment-only variant is a duplicate");
     let mut again = request("http://a/1", 0);
     again.dont_filter = true;
-    assert_eq!(frontier.push(vec![again]).await.unwrap(), 1);
+    assert_eq!(frontier.push(&[again]).await.unwrap(), 1);
 
     let batch = frontier
         .lease("w1", &options(8, Duration::ZERO, LONG), 10)
@@ -78,7 +78,7 @@ async fn a_dead_workers_expired_leases_go_to_another_worker() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
     frontier
-        .push(vec![request("http://a/1", 0), request("http://b/1", 0)])
+        .push(&[request("http://a/1", 0), request("http://b/1", 0)])
         .await
         .unwrap();
     // A lease of 0 ms has expired by the next call: the worker "died".
@@ -109,7 +109,7 @@ async fn a_dead_workers_expired_leases_go_to_another_worker() {
 async fn a_live_worker_extends_its_leases() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
-    frontier.push(vec![request("http://a/1", 0)]).await.unwrap();
+    frontier.push(&[request("http://a/1", 0)]).await.unwrap();
     let short = options(8, Duration::ZERO, Duration::ZERO);
     let slow = frontier.lease("slow", &short, 1).await.unwrap();
     let id = slow.leases[0].id.as_str();
@@ -127,7 +127,7 @@ async fn per_host_concurrency_and_delay_hold_across_workers() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
     frontier
-        .push(vec![
+        .push(&[
             request("http://a/1", 0),
             request("http://a/2", 0),
             request("http://b/1", 0),
@@ -150,7 +150,7 @@ async fn per_host_concurrency_and_delay_hold_across_workers() {
     assert_eq!(urls(&third), ["http://a/2"]);
 
     frontier
-        .push(vec![request("http://c/1", 0), request("http://c/2", 0)])
+        .push(&[request("http://c/1", 0), request("http://c/2", 0)])
         .await
         .unwrap();
     let polite = options(8, Duration::from_secs(30), LONG);
@@ -172,7 +172,7 @@ async fn per_host_concurrency_and_delay_hold_across_workers() {
 async fn a_nacked_request_comes_back_after_its_backoff() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
-    frontier.push(vec![request("http://a/1", 0)]).await.unwrap();
+    frontier.push(&[request("http://a/1", 0)]).await.unwrap();
     let long = options(8, Duration::ZERO, LONG);
     let batch = frontier.lease("w1", &long, 1).await.unwrap();
     let mut retried = batch.leases[0].request.clone();
@@ -187,7 +187,7 @@ async fn a_nacked_request_comes_back_after_its_backoff() {
     assert!(later.next_ready.unwrap() > Duration::from_secs(25));
     assert_eq!(later.remaining, 1, "delayed, not lost");
 
-    frontier.push(vec![request("http://a/2", 0)]).await.unwrap();
+    frontier.push(&[request("http://a/2", 0)]).await.unwrap();
     let batch = frontier.lease("w1", &long, 1).await.unwrap();
     let id = batch.leases[0].id.clone();
     assert!(frontier
@@ -209,7 +209,7 @@ async fn stats_add_up_across_workers_and_flush_clears_the_crawl() {
     let other = RedisFrontier::connect(&server.url(), "crawl:other")
         .await
         .unwrap();
-    other.push(vec![request("http://a/1", 0)]).await.unwrap();
+    other.push(&[request("http://a/1", 0)]).await.unwrap();
     for worker in 0..3 {
         let deltas = BTreeMap::from([
             ("item_scraped_count".to_owned(), 10 + worker),
@@ -220,11 +220,11 @@ async fn stats_add_up_across_workers_and_flush_clears_the_crawl() {
     let stats = frontier.stats().await.unwrap();
     assert_eq!(stats["item_scraped_count"], 33);
     assert_eq!(stats["response_received_count"], 3);
-    frontier.push(vec![request("http://a/1", 0)]).await.unwrap();
+    frontier.push(&[request("http://a/1", 0)]).await.unwrap();
     assert!(frontier.flush().await.unwrap() > 3);
     assert!(frontier.stats().await.unwrap().is_empty());
     assert_eq!(
-        frontier.push(vec![request("http://a/1", 0)]).await.unwrap(),
+        frontier.push(&[request("http://a/1", 0)]).await.unwrap(),
         1,
         "the seen set went too"
     );
@@ -236,10 +236,10 @@ async fn stats_add_up_across_workers_and_flush_clears_the_crawl() {
 async fn the_seen_set_is_kept_as_integers() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
-    let requests = (0..2000)
+    let requests: Vec<Request> = (0..2000)
         .map(|n| request(&format!("http://a/{n}"), 0))
         .collect();
-    assert_eq!(frontier.push(requests).await.unwrap(), 2000);
+    assert_eq!(frontier.push(&requests).await.unwrap(), 2000);
     let mut connection = frontier.connection.clone();
     let buckets: Vec<String> = frontier.scan("crawl:test:seen:*").await.unwrap();
     assert!(!buckets.is_empty());
@@ -275,17 +275,11 @@ async fn a_hosts_own_delay_holds_for_every_worker() {
     let server = RedisServer::start().unwrap();
     let frontier = frontier(&server).await;
     frontier
-        .push(vec![
-            request("http://slow/1", 0),
-            request("http://slow/2", 0),
-        ])
+        .push(&[request("http://slow/1", 0), request("http://slow/2", 0)])
         .await
         .unwrap();
     frontier
-        .push(vec![
-            request("http://fast/1", 0),
-            request("http://fast/2", 0),
-        ])
+        .push(&[request("http://fast/1", 0), request("http://fast/2", 0)])
         .await
         .unwrap();
     // A worker read `Crawl-delay: 60` in slow's robots.txt; DOWNLOAD_DELAY is zero.

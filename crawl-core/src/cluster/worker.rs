@@ -47,7 +47,6 @@ pub(super) struct Companion {
     pub state: Arc<Mutex<State>>,
     pub demand: Arc<Notify>,
     pub stats: Stats,
-    pub give_up_after: Duration,
 }
 
 /// Most commands carried out per round (pushes of one round go in one script call each
@@ -179,7 +178,7 @@ impl Companion {
         }
         let count = requests.len() as u64;
         let frontier = &self.frontier;
-        let Some(added) = self.retry("push", || frontier.push(requests.clone())).await else {
+        let Some(added) = self.retry("push", || frontier.push(&requests)).await else {
             return;
         };
         let duplicates = (count - added) as i64;
@@ -341,14 +340,15 @@ impl Companion {
                     }
                     return Some(value);
                 }
-                Err(error) if started.elapsed() < self.give_up_after => {
+                Err(error) if started.elapsed() < self.config.give_up_after => {
                     self.stats.inc("redis/retry_count");
                     tracing::warn!("{what} failed ({error}); retrying in {backoff:?}");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
                 Err(error) => {
-                    let message = format!("{what} failed for {:?}: {error}", self.give_up_after);
+                    let message =
+                        format!("{what} failed for {:?}: {error}", self.config.give_up_after);
                     tracing::error!("{message}; this worker stops, its leases go to others");
                     lock(&self.state).fail(message);
                     return None;
