@@ -60,9 +60,8 @@ pub fn seen_set_bytes_per_url(server: &RedisServer, urls: usize) -> anyhow::Resu
         .build()?;
     runtime.block_on(async {
         let frontier = RedisFrontier::connect(&server.url(), "bench:seen").await?;
-        for chunk in (0..urls).collect::<Vec<_>>().chunks(10_000) {
-            let requests = chunk
-                .iter()
+        for start in (0..urls).step_by(10_000) {
+            let requests = (start..urls.min(start + 10_000))
                 .map(|n| Request::get(format!("http://host{}.test/page/{n}", n % 1000)))
                 .collect::<Result<Vec<_>, _>>()?;
             frontier.push(&requests).await?;
