@@ -1,11 +1,21 @@
 //! The shared frontier behind the engine's [`Frontier`] trait (`-s SCHEDULER=redis`).
 //!
 //! The engine calls the frontier under its lock and never waits on it, so Redis is talked
-//! to by a companion thread ([`super::worker`]) with its own small runtime: the backend
-//! hands it pushes, commits and retries in order over a channel, and takes leases from a
-//! buffer the companion fills when the engine has free places (no more than it can start at
-//! once, so a host's cluster-wide delay is not spent waiting in a buffer). When leases
-//! arrive, or a commit is done, the companion wakes the engine through the commit hook.
+//! to by a companion thread ([`super::worker`]) with its own small runtime and its own
+//! connections (a socket is served by the runtime that opened it; the engine's is busy
+//! with pages): the backend hands it pushes, commits and retries in order over a channel,
+//! and takes leases from a buffer the companion fills when the engine has free places (no
+//! more than it can start at once when hosts have a delay, so a host's cluster-wide delay
+//! is not spent waiting in a buffer). When leases arrive, or a commit is done, the
+//! companion wakes the engine through the commit hook.
+//!
+//! Cost per page: every script call costs the server tens of microseconds whatever it
+//! carries, so calls carry batches. This worker's own repeated links stop here (it keeps
+//! the fingerprints it pushed, about 8 bytes each); the ends of downloads, which free their
+//! hosts' places for the whole cluster (`CONCURRENT_REQUESTS_PER_DOMAIN` counts downloads,
+//! not callbacks), ride on the next lease call a quarter of `CONCURRENT_REQUESTS` at a
+//! time; and a worker's places among `CONCURRENT_REQUESTS` are its downloads, as in
+//! memory, while each lease lasts until its ack is committed.
 //!
 //! Exactly once, as with a job dir: a request's outputs are held until it is done, then its
 //! requests are pushed and it is acked together with the lengths of this worker's feeds
@@ -20,10 +30,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
 use super::worker::{self, Command};
-use super::{LeaseOptions, RedisFrontier};
+use super::LeaseOptions;
 use crate::clock::unix_now;
 use crate::frontier::{
-    take_ready_at, Checkpoint, Frontier, Lease, LeaseId, Next, Politeness, Pushed,
+    take_ready_at, Checkpoint, Frontier, Lease, LeaseId, Next, Politeness, Pushed, SeenSet,
 };
 use crate::{Error, Request, Stats};
 
@@ -58,11 +68,21 @@ pub(crate) type CloseHook = Box<dyn Fn(&str) + Send + Sync>;
 pub(super) struct State {
     /// Leased in Redis, not yet handed to the engine.
     pub ready: VecDeque<(String, Request)>,
-    /// Handed to the engine and not yet acked or nacked (extended while held): the id in
-    /// Redis and the download slot.
-    pub held: HashMap<LeaseId, (String, Box<str>)>,
+    /// Handed to the engine and not yet acked or nacked (extended while held).
+    pub held: HashMap<LeaseId, Held>,
+    /// Held leases whose downloads have not ended.
+    pub downloading: usize,
+    /// Ids in Redis of held leases whose downloads ended, to free their hosts' places with
+    /// the next lease.
+    pub downloaded: Vec<String>,
     /// Requests left in Redis at the last lease (pending, delayed and leased by anyone).
     pub remaining: u64,
+    /// Whether the last lease brought fewer than asked for (the hosts at their
+    /// concurrency, or nothing ready).
+    pub capped: bool,
+    /// Pushes carried out so far: a lease that overlapped one may have counted the
+    /// requests left before it.
+    pub pushes: u64,
     /// When Redis said the next request will be ready.
     pub next_ready: Option<f64>,
     /// Commands sent to the companion and not yet carried out.
@@ -93,6 +113,27 @@ impl State {
     }
 }
 
+/// A lease the engine holds.
+pub(super) struct Held {
+    /// Its id in Redis.
+    pub id: String,
+    /// Its download slot.
+    pub key: Box<str>,
+    /// Whether its download has not ended yet.
+    pub downloading: bool,
+}
+
+impl State {
+    /// Lets go of the held lease `lease`, returning its id in Redis.
+    fn unhold(&mut self, lease: LeaseId) -> Option<String> {
+        let held = self.held.remove(&lease)?;
+        if held.downloading {
+            self.downloading -= 1;
+        }
+        Some(held.id)
+    }
+}
+
 /// Locks `state`; nothing holding it leaves it half-changed.
 pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -112,6 +153,12 @@ pub struct RedisBackend {
     default_delay: u64,
     /// Whether committed items go to a stream too.
     items: bool,
+    /// How many downloads end, or how few leases are left in the buffer, before the
+    /// companion leases again (a quarter of `CONCURRENT_REQUESTS`).
+    batch: usize,
+    /// The fingerprints this worker pushed (about 8 bytes each): its own repeats stop
+    /// here, since Redis would drop them anyway; the cluster's seen set decides the rest.
+    pushed: SeenSet,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -140,16 +187,6 @@ impl RedisBackend {
         politeness: Arc<dyn Politeness>,
         stats: Stats,
     ) -> Result<Joined, Error> {
-        let error = |error: super::ClusterError| Error::Usage(error.to_string());
-        let frontier = RedisFrontier::connect(&config.url, &config.prefix)
-            .await
-            .map_err(error)?;
-        if config.flush_on_start {
-            let deleted = frontier.flush().await.map_err(error)?;
-            tracing::info!(prefix = config.prefix, deleted, "Flushed the shared crawl");
-        }
-        frontier.heartbeat(&config.worker).await.map_err(error)?;
-        let feeds = frontier.feeds(&config.worker).await.map_err(error)?;
         let state = Arc::new(Mutex::new(State {
             remaining: u64::MAX,
             ..State::default()
@@ -157,20 +194,33 @@ impl RedisBackend {
         let (commands, receiver) = mpsc::unbounded_channel();
         let demand = Arc::new(Notify::new());
         let default_delay = config.options.delay.as_millis() as u64;
-        let companion = worker::Companion {
-            frontier,
+        let setup = worker::Setup {
             config: config.clone(),
             state: state.clone(),
             demand: demand.clone(),
             stats,
         };
+        // The companion connects from its own thread: a connection's socket is served by
+        // the runtime that made it, and the engine's is busy with pages.
+        let (joined, connected) = tokio::sync::oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("crawl-redis".to_owned())
-            .spawn(move || companion.run(receiver))
+            .spawn(move || worker::run(setup, receiver, joined))
             .map_err(|source| Error::Io {
                 context: "cannot start the Redis thread".to_owned(),
                 source,
             })?;
+        let feeds = match connected.await {
+            Ok(Ok(feeds)) => feeds,
+            Ok(Err(error)) => {
+                let _ = thread.join();
+                return Err(Error::Usage(error.to_string()));
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(Error::Usage("the Redis thread stopped".to_owned()));
+            }
+        };
         tracing::info!(
             worker = config.worker,
             prefix = config.prefix,
@@ -186,6 +236,8 @@ impl RedisBackend {
             delays: HashMap::new(),
             default_delay,
             items: !config.items_key.is_empty(),
+            batch: (config.concurrency / 4).max(1),
+            pushed: SeenSet::default(),
             thread: Some(thread),
         };
         Ok(Joined { backend, feeds })
@@ -205,6 +257,12 @@ impl RedisBackend {
 
 impl Frontier for RedisBackend {
     fn push(&mut self, request: Request) -> Pushed {
+        // Most links of a crawl point at pages already pushed: this worker's own repeats
+        // cost neither JSON nor a script (Redis keeps every pushed fingerprint, so it would
+        // drop them too).
+        if !request.dont_filter && !self.pushed.insert(request.fingerprint().0) {
+            return Pushed::Duplicate;
+        }
         self.send(Command::Push(Box::new(request)));
         Pushed::Queued
     }
@@ -212,19 +270,35 @@ impl Frontier for RedisBackend {
     fn lease(&mut self, now: f64) -> Next {
         let mut state = lock(&self.state);
         if let Some((id, mut request)) = state.ready.pop_front() {
+            if state.ready.len() == self.batch {
+                // Low: more leases before it runs dry.
+                self.demand.notify_one();
+            }
             request
                 .meta
                 .insert(crate::frontier::PACED_META.to_owned(), true.into());
             self.next_id += 1;
             let lease = LeaseId(self.next_id);
             let key = self.politeness.key(&request);
-            state.held.insert(lease, (id, key));
+            state.held.insert(
+                lease,
+                Held {
+                    id,
+                    key,
+                    downloading: true,
+                },
+            );
+            state.downloading += 1;
             return Next::Lease(Lease { id: lease, request });
         }
         if state.failed.is_some() {
             return Next::Empty;
         }
-        self.demand.notify_one();
+        if !state.capped {
+            // While the hosts are at their concurrency, the companion leases again once
+            // enough downloads have ended (or after a while), not at every miss.
+            self.demand.notify_one();
+        }
         if state.remaining == 0 && state.queued == 0 {
             return Next::Empty;
         }
@@ -240,21 +314,33 @@ impl Frontier for RedisBackend {
     fn downloaded(&mut self, lease: LeaseId) {
         // Robots.txt `Crawl-delay` and AutoThrottle set a host's own delay in this worker's
         // downloader; the cluster learns it, so it holds for every worker.
-        let key = match lock(&self.state).held.get(&lease) {
-            Some((_, key)) => key.clone(),
-            None => return,
+        let key = {
+            let mut state = lock(&self.state);
+            let Some(held) = state.held.get_mut(&lease).filter(|held| held.downloading) else {
+                return;
+            };
+            held.downloading = false;
+            let (id, key) = (held.id.clone(), held.key.clone());
+            state.downloading -= 1;
+            state.downloaded.push(id);
+            // The hosts' places are free for the cluster once the companion says so, a
+            // batch at a time (one script call per lease of a whole batch, not per page).
+            if state.downloaded.len() >= self.batch {
+                self.demand.notify_one();
+            }
+            key
         };
         self.observe_delay(key);
     }
 
     fn ack(&mut self, lease: LeaseId) {
-        if let Some((id, _)) = lock(&self.state).held.remove(&lease) {
+        if let Some(id) = lock(&self.state).unhold(lease) {
             self.acked.push((lease, id));
         }
     }
 
     fn nack(&mut self, lease: LeaseId, mut request: Request, ready_at: f64) {
-        let Some((id, _)) = lock(&self.state).held.remove(&lease) else {
+        let Some(id) = lock(&self.state).unhold(lease) else {
             return;
         };
         take_ready_at(&mut request);
@@ -268,6 +354,12 @@ impl Frontier for RedisBackend {
 
     fn commits(&self) -> bool {
         true
+    }
+
+    fn holds_places(&self) -> bool {
+        // A worker's places are its downloads, as in memory; a killed worker's requests
+        // begun and not committed are its leases, fetched again by others.
+        false
     }
 
     fn on_commit(&mut self, hook: Box<dyn Fn(Vec<LeaseId>) + Send + Sync>) {

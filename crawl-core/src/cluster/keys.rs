@@ -11,7 +11,8 @@
 //! | `P:hosts` | sorted set | hosts with ready requests, by the time (ms) they may be fetched next |
 //! | `P:next` | hash | host -> the earliest time (ms) of its next fetch (`DOWNLOAD_DELAY`) |
 //! | `P:delay` | hash | host -> its own delay (ms) when it differs from `DOWNLOAD_DELAY` (robots.txt `Crawl-delay`, AutoThrottle) |
-//! | `P:inflight` | hash | host -> leases out now (`CONCURRENT_REQUESTS_PER_DOMAIN`) |
+//! | `P:inflight` | hash | host -> leases out now whose downloads have not ended (`CONCURRENT_REQUESTS_PER_DOMAIN`) |
+//! | `P:fetched` | set | leased request ids whose downloads ended (their places in `P:inflight` are free) |
 //! | `P:delayed` | sorted set | request ids waiting for a retry backoff, by ready time (ms) |
 //! | `P:leases` | sorted set | leased request ids, by lease deadline (ms) |
 //! | `P:owner` | hash | leased request id -> the worker holding it |

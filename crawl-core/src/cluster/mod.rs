@@ -208,6 +208,20 @@ impl RedisFrontier {
         options: &LeaseOptions,
         max: usize,
     ) -> Result<LeaseBatch, ClusterError> {
+        self.lease_after(worker, options, &[], max).await
+    }
+
+    /// Like [`lease`](Self::lease), after freeing the places of `downloaded`: leases of
+    /// `worker` whose downloads ended, so their hosts may start others
+    /// (`CONCURRENT_REQUESTS_PER_DOMAIN` counts downloads, not callbacks) while the leases
+    /// stay `worker`'s until acked. Repeating an id is harmless.
+    pub async fn lease_after(
+        &self,
+        worker: &str,
+        options: &LeaseOptions,
+        downloaded: &[&str],
+        max: usize,
+    ) -> Result<LeaseBatch, ClusterError> {
         let (flat, wait, remaining): (Vec<String>, i64, u64) = self
             .scripts
             .lease
@@ -219,6 +233,7 @@ impl RedisFrontier {
             .arg(options.per_host.max(1))
             .arg(max)
             .arg(64)
+            .arg(downloaded)
             .invoke_async(&mut self.connection.clone())
             .await
             .map_err(|error| self.error(error))?;

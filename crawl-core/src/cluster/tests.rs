@@ -296,3 +296,145 @@ async fn a_hosts_own_delay_holds_for_every_worker() {
     );
     assert!(second.next_ready.unwrap() > Duration::from_secs(50));
 }
+
+#[tokio::test]
+async fn a_hosts_place_is_free_when_a_download_ends_not_when_it_is_acked() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier
+        .push(&[
+            request("http://a/1", 0),
+            request("http://a/2", 0),
+            request("http://a/3", 0),
+        ])
+        .await
+        .unwrap();
+    let one = options(1, Duration::ZERO, LONG);
+    let first = frontier.lease("w1", &one, 10).await.unwrap();
+    assert_eq!(urls(&first), ["http://a/1"]);
+    let id = first.leases[0].id.as_str();
+    assert!(frontier
+        .lease("w2", &one, 10)
+        .await
+        .unwrap()
+        .leases
+        .is_empty());
+    // Another worker cannot free w1's place; w1 can, twice without harm.
+    let stranger = frontier.lease_after("w2", &one, &[id], 10).await.unwrap();
+    assert!(stranger.leases.is_empty(), "a/1 is still downloading");
+    let second = frontier.lease_after("w1", &one, &[id], 10).await.unwrap();
+    assert_eq!(urls(&second), ["http://a/2"], "a/1's download ended");
+    let again = frontier.lease_after("w1", &one, &[id], 10).await.unwrap();
+    assert!(again.leases.is_empty(), "a/2 holds the place now");
+    // Acking a/1 (already counted as ended) frees nothing more.
+    assert_eq!(frontier.ack("w1", &[id]).await.unwrap(), 1);
+    assert!(frontier
+        .lease("w2", &one, 10)
+        .await
+        .unwrap()
+        .leases
+        .is_empty());
+    // Acking a/2 before its download was reported frees its place.
+    let id = second.leases[0].id.as_str();
+    assert_eq!(frontier.ack("w1", &[id]).await.unwrap(), 1);
+    let third = frontier.lease("w2", &one, 10).await.unwrap();
+    assert_eq!(urls(&third), ["http://a/3"]);
+}
+
+#[tokio::test]
+async fn a_batch_from_one_host_never_passes_another_hosts_higher_priority() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier
+        .push(&[
+            request("http://a/1", 5),
+            request("http://a/2", 5),
+            request("http://a/3", 0),
+            request("http://a/4", 0),
+            request("http://b/1", 3),
+            request("http://b/2", 0),
+        ])
+        .await
+        .unwrap();
+    let batch = frontier
+        .lease("w1", &options(8, Duration::ZERO, LONG), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        urls(&batch),
+        [
+            "http://a/1",
+            "http://a/2",
+            "http://b/1",
+            "http://a/3",
+            "http://a/4",
+            "http://b/2",
+        ],
+        "by priority, then in push order, whatever the host"
+    );
+    // More leased at once than Lua unpacks in one call.
+    let many: Vec<Request> = (0..2500)
+        .map(|n| request(&format!("http://c/{n}"), 0))
+        .collect();
+    assert_eq!(frontier.push(&many).await.unwrap(), 2500);
+    let options = options(5000, Duration::ZERO, LONG);
+    let batch = frontier.lease("w1", &options, 2500).await.unwrap();
+    assert_eq!(batch.leases.len(), 2500);
+    assert_eq!(batch.leases[2499].request.url.as_str(), "http://c/2499");
+    let ids: Vec<&str> = batch.leases.iter().map(|lease| lease.id.as_str()).collect();
+    assert_eq!(frontier.ack("w1", &ids).await.unwrap(), 2500);
+}
+
+#[tokio::test]
+async fn a_worker_keeps_its_own_repeats_from_redis_and_redis_drops_the_others() {
+    use crate::frontier::{Frontier, Next, NoPoliteness, Pushed};
+    use backend::{ClusterConfig, RedisBackend};
+    let server = RedisServer::start().unwrap();
+    let config = ClusterConfig {
+        url: server.url(),
+        prefix: "crawl:backend".to_owned(),
+        worker: "w1".to_owned(),
+        options: options(8, Duration::ZERO, LONG),
+        concurrency: 4,
+        persist: false,
+        flush_on_start: false,
+        give_up_after: Duration::from_secs(5),
+        items_key: String::new(),
+    };
+    let stats = crate::Stats::default();
+    let joined = RedisBackend::join(config, std::sync::Arc::new(NoPoliteness), stats.clone())
+        .await
+        .unwrap();
+    let mut backend = joined.backend;
+    let arrived = std::sync::Arc::new(tokio::sync::Notify::new());
+    let wake = arrived.clone();
+    backend.on_commit(Box::new(move |_| wake.notify_one()));
+    // Another worker pushed b/1 already.
+    let other = RedisFrontier::connect(&server.url(), "crawl:backend")
+        .await
+        .unwrap();
+    other.push(&[request("http://b/1", 0)]).await.unwrap();
+
+    assert_eq!(backend.push(request("http://a/1", 0)), Pushed::Queued);
+    assert_eq!(backend.push(request("http://a/1", 0)), Pushed::Duplicate);
+    assert_eq!(backend.push(request("http://b/1", 0)), Pushed::Queued);
+    let mut leased = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while leased.len() < 2 && std::time::Instant::now() < deadline {
+        match backend.lease(crate::clock::unix_now()) {
+            Next::Lease(lease) => leased.push(lease.request.url.to_string()),
+            _ => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let _ = tokio::time::timeout(left, arrived.notified()).await;
+            }
+        }
+    }
+    leased.sort();
+    assert_eq!(leased, ["http://a/1", "http://b/1"]);
+    backend.close();
+    assert_eq!(
+        stats.get_i64("dupefilter/filtered"),
+        1,
+        "b/1 pushed again by this worker is dropped by Redis and counted"
+    );
+}

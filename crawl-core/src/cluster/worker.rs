@@ -1,16 +1,18 @@
 //! The companion thread of a worker in a shared crawl: it carries out the backend's
-//! commands on Redis in the order they were given, leases requests when the engine has free
-//! places, extends the leases the engine holds, keeps the worker's heartbeat, and adds the
+//! commands on Redis in the order they were given (a round every [`GATHER`] at most), and
+//! beside them, on a connection of its own, leases requests when the engine has free
+//! places; it extends the leases the engine holds, keeps the worker's heartbeat, and adds the
 //! worker's stats to the cluster's. When Redis cannot be reached it waits and retries with
 //! backoff, keeping every command; nothing runs out of order, so a request is never acked
 //! before the requests it gave are pushed.
 
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::backend::{lock, ClusterConfig, State};
 use super::{ClusterError, RedisFrontier};
@@ -41,43 +43,140 @@ pub(super) enum Command {
 }
 
 /// The companion's parts.
-pub(super) struct Companion {
-    pub frontier: RedisFrontier,
+struct Companion {
+    /// Pushes, commits and the rest.
+    frontier: RedisFrontier,
+    /// Leases (beside the rest: a lease never waits behind a commit).
+    leaser: RedisFrontier,
+    config: ClusterConfig,
+    state: Arc<Mutex<State>>,
+    demand: Arc<Notify>,
+    stats: Stats,
+    /// The stats as last added to the cluster's.
+    stats_sent: RefCell<BTreeMap<String, i64>>,
+}
+
+/// How long the lease loop waits for a batch of ended downloads while the hosts are at
+/// their concurrency, before it asks again anyway.
+const PATIENCE: Duration = Duration::from_millis(5);
+
+/// How long a round of commands gathers after its first.
+const GATHER: Duration = Duration::from_millis(2);
+
+/// Most commands carried out per round (pushes of one round go in one script call each
+/// batch of 512).
+const ROUND: usize = 4096;
+
+/// What the companion thread starts from.
+pub(super) struct Setup {
     pub config: ClusterConfig,
     pub state: Arc<Mutex<State>>,
     pub demand: Arc<Notify>,
     pub stats: Stats,
 }
 
-/// Most commands carried out per round (pushes of one round go in one script call each
-/// batch of 512).
-const ROUND: usize = 4096;
+/// The companion thread: connects (telling `joined` this worker's committed feed lengths, or
+/// why it cannot join), then serves the backend until it closes (or drops) its channel.
+pub(super) fn run(
+    setup: Setup,
+    commands: mpsc::UnboundedReceiver<Command>,
+    joined: oneshot::Sender<Result<HashMap<String, u64>, ClusterError>>,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime builds");
+    runtime.block_on(async move {
+        let companion = match Companion::connect(setup).await {
+            Ok((companion, feeds)) => {
+                let _ = joined.send(Ok(feeds));
+                companion
+            }
+            Err(error) => {
+                let _ = joined.send(Err(error));
+                return;
+            }
+        };
+        companion.serve(commands).await;
+    });
+}
 
 impl Companion {
-    /// Runs until the backend closes (or drops) its channel.
-    pub fn run(self, commands: mpsc::UnboundedReceiver<Command>) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a current-thread runtime builds");
-        runtime.block_on(self.serve(commands));
+    /// Connects (one connection for leases, one for the rest), flushes the crawl if asked,
+    /// and reads this worker's committed feed lengths.
+    async fn connect(setup: Setup) -> Result<(Companion, HashMap<String, u64>), ClusterError> {
+        let Setup {
+            config,
+            state,
+            demand,
+            stats,
+        } = setup;
+        let frontier = RedisFrontier::connect(&config.url, &config.prefix).await?;
+        if config.flush_on_start {
+            let deleted = frontier.flush().await?;
+            tracing::info!(prefix = config.prefix, deleted, "Flushed the shared crawl");
+        }
+        frontier.heartbeat(&config.worker).await?;
+        let feeds = frontier.feeds(&config.worker).await?;
+        let leaser = RedisFrontier::connect(&config.url, &config.prefix).await?;
+        let companion = Companion {
+            frontier,
+            leaser,
+            config,
+            state,
+            demand,
+            stats,
+            stats_sent: RefCell::default(),
+        };
+        Ok((companion, feeds))
     }
 
-    async fn serve(self, mut commands: mpsc::UnboundedReceiver<Command>) {
+    async fn serve(self, commands: mpsc::UnboundedReceiver<Command>) {
+        // Leasing runs beside the commands (one connection, pipelined): a lease never waits
+        // behind a commit, nor a commit behind a lease.
+        let stop = Cell::new(false);
+        let (close, ()) = tokio::join!(self.command_loop(commands, &stop), self.lease_loop(&stop));
+        if lock(&self.state).failed.is_some() {
+            // Redis stayed away: nothing more is committed, so whatever this worker had not
+            // acked runs again elsewhere once its leases expire.
+            if let Some(done) = close {
+                let _ = done.send(());
+            }
+            return;
+        }
+        if let Some(done) = close {
+            self.release().await;
+            self.send_stats().await;
+            self.leave().await;
+            let _ = done.send(());
+        }
+    }
+
+    /// Carries out the backend's commands in order, keeps the leases alive and sends the
+    /// stats, until the close command (returned) or until Redis stays away; then stops the
+    /// lease loop.
+    async fn command_loop(
+        &self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        stop: &Cell<bool>,
+    ) -> Option<std::sync::mpsc::Sender<()>> {
         let lease_len = self.config.options.lease;
         let mut keep_alive = tokio::time::interval((lease_len / 3).max(Duration::from_millis(50)));
         keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut stats_sent = BTreeMap::new();
         let mut stats_at = Instant::now();
-        loop {
+        let close = loop {
             let mut round = Vec::new();
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(command) => round.push(command),
-                    None => return,
+                    None => break None,
                 },
-                () = self.demand.notified() => {}
                 _ = keep_alive.tick() => self.keep_alive().await,
+            }
+            if !round.is_empty() {
+                // A round is a script call or two on the server whatever it holds: let the
+                // round gather (acks wait for it, downloads do not).
+                tokio::time::sleep(GATHER).await;
             }
             while round.len() < ROUND {
                 match commands.try_recv() {
@@ -85,35 +184,44 @@ impl Companion {
                     Err(_) => break,
                 }
             }
-            // The round's pushes and commit, and the next leases, go together (one
-            // connection, pipelined): a worker waits one round trip, not two.
-            let closing = round
-                .iter()
-                .any(|command| matches!(command, Command::Close(_)));
-            let close = if closing {
-                self.carry_out(round).await
-            } else {
-                tokio::join!(self.carry_out(round), self.fill()).0
-            };
-            if lock(&self.state).failed.is_some() {
-                // Redis stayed away: nothing more is committed, so whatever this worker
-                // had not acked runs again elsewhere once its leases expire.
-                if let Some(done) = close {
-                    let _ = done.send(());
-                }
-                return;
-            }
-            if let Some(done) = close {
-                self.release().await;
-                self.send_stats(&mut stats_sent).await;
-                self.leave().await;
-                let _ = done.send(());
-                return;
+            let close = self.carry_out(round).await;
+            if close.is_some() || lock(&self.state).failed.is_some() {
+                break close;
             }
             if stats_at.elapsed() >= Duration::from_secs(1) {
-                self.send_stats(&mut stats_sent).await;
+                self.send_stats().await;
                 stats_at = Instant::now();
             }
+        };
+        stop.set(true);
+        self.demand.notify_one();
+        close
+    }
+
+    /// Leases what the engine can start, until stopped. A lease call is one script run on
+    /// the server, so calls carry batches: the engine asks when its buffer runs low, and
+    /// the ends of downloads (which free their hosts' places) are reported a quarter of
+    /// `CONCURRENT_REQUESTS` at a time; while the hosts are at their concurrency, a lease
+    /// waits for such a batch (or [`PATIENCE`]) instead of asking again for nothing.
+    async fn lease_loop(&self, stop: &Cell<bool>) {
+        let batch = (self.config.concurrency / 4).max(1);
+        let mut capped = false;
+        loop {
+            let asked = tokio::time::timeout(PATIENCE, self.demand.notified()).await;
+            if stop.get() || lock(&self.state).failed.is_some() {
+                return;
+            }
+            let (ready, downloaded) = {
+                let state = lock(&self.state);
+                (state.ready.len(), state.downloaded.len())
+            };
+            let worth = downloaded >= batch
+                || (ready <= batch && !capped && asked.is_ok())
+                || (capped && asked.is_err() && (ready == 0 || downloaded > 0));
+            if !worth {
+                continue;
+            }
+            capped = self.fill().await;
         }
     }
 
@@ -189,6 +297,7 @@ impl Companion {
         }
         let mut state = lock(&self.state);
         state.remaining = state.remaining.max(added);
+        state.pushes += 1;
     }
 
     async fn commit(
@@ -211,8 +320,9 @@ impl Companion {
         }
     }
 
-    /// Leases what the engine can start now, and wakes it.
-    async fn fill(&self) {
+    /// Leases what the engine can start now, and wakes it. Returns whether fewer came than
+    /// were asked for.
+    async fn fill(&self) -> bool {
         // Without a delay, a buffer as deep as the engine's places hides the round trip;
         // with one, only what can start now is leased, so no lease waits in a buffer
         // while its host's delay runs.
@@ -220,25 +330,36 @@ impl Companion {
             true => self.config.concurrency * 2,
             false => self.config.concurrency,
         };
-        let want = {
-            let state = lock(&self.state);
-            depth.saturating_sub(state.held.len() + state.ready.len())
+        let (want, downloaded, pushes) = {
+            let mut state = lock(&self.state);
+            let want = depth.saturating_sub(state.downloading + state.ready.len());
+            (want, std::mem::take(&mut state.downloaded), state.pushes)
         };
-        if want == 0 {
-            return;
+        if want == 0 && downloaded.is_empty() {
+            return false;
         }
-        let (frontier, options) = (&self.frontier, &self.config.options);
+        let (frontier, options) = (&self.leaser, &self.config.options);
         let worker = &self.config.worker;
+        let ids: Vec<&str> = downloaded.iter().map(String::as_str).collect();
         let Some(batch) = self
-            .retry("lease", || frontier.lease(worker, options, want))
+            .retry("lease", || {
+                frontier.lease_after(worker, options, &ids, want)
+            })
             .await
         else {
-            return;
+            return false;
         };
         let mut state = lock(&self.state);
-        state.remaining = batch.remaining;
+        state.remaining = match state.pushes == pushes {
+            true => batch.remaining,
+            // Requests pushed meanwhile may be missing from Redis's count: the next lease
+            // counts again.
+            false => state.remaining.max(batch.remaining),
+        };
         state.next_ready = batch.next_ready.map(|wait| unix_now() + wait.as_secs_f64());
         let arrived = !batch.leases.is_empty();
+        let capped = batch.leases.len() < want;
+        state.capped = capped;
         state.ready.extend(
             batch
                 .leases
@@ -248,13 +369,14 @@ impl Companion {
         if arrived || batch.remaining == 0 {
             state.wake(Vec::new());
         }
+        capped
     }
 
     /// Extends the leases this worker holds and keeps its heartbeat.
     async fn keep_alive(&self) {
         let ids: Vec<String> = {
             let state = lock(&self.state);
-            let held = state.held.values().map(|(id, _)| id.clone());
+            let held = state.held.values().map(|held| held.id.clone());
             held.chain(state.ready.iter().map(|(id, _)| id.clone()))
                 .collect()
         };
@@ -271,7 +393,7 @@ impl Companion {
     async fn release(&self) {
         let ids: Vec<String> = {
             let mut state = lock(&self.state);
-            let held = state.held.drain().map(|(_, (id, _))| id);
+            let held = state.held.drain().map(|(_, held)| held.id);
             let mut ids: Vec<String> = held.collect();
             ids.extend(state.ready.drain(..).map(|(id, _)| id));
             ids
@@ -286,8 +408,17 @@ impl Companion {
     }
 
     /// Adds this worker's stat changes since the last call to the cluster's.
-    async fn send_stats(&self, sent: &mut BTreeMap<String, i64>) {
+    async fn send_stats(&self) {
+        let deltas = self.stat_deltas();
+        let frontier = &self.frontier;
+        self.retry("add stats", || frontier.add_stats(&deltas))
+            .await;
+    }
+
+    /// This worker's stat changes since the last call, counted as sent.
+    fn stat_deltas(&self) -> BTreeMap<String, i64> {
         let mut deltas = BTreeMap::new();
+        let mut sent = self.stats_sent.borrow_mut();
         for (name, value) in self.stats.snapshot() {
             let Some(value) = value.as_i64() else {
                 continue;
@@ -298,9 +429,7 @@ impl Companion {
                 sent.insert(name, value);
             }
         }
-        let frontier = &self.frontier;
-        self.retry("add stats", || frontier.add_stats(&deltas))
-            .await;
+        deltas
     }
 
     /// Leaves the crawl; the last worker out of a finished crawl deletes its keys, unless

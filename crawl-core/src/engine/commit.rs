@@ -62,11 +62,13 @@ impl Shared {
         core.frontier.record(checkpoint);
     }
 
-    /// The job dir committed `count` leases: their places among `CONCURRENT_REQUESTS` are
-    /// free.
+    /// The frontier committed `count` leases: their places among `CONCURRENT_REQUESTS` are
+    /// free, if they were held until now.
     pub(super) fn committed(self: &Arc<Self>, count: usize) {
         let mut core = self.lock();
-        core.downloads = core.downloads.saturating_sub(count);
+        if self.holds_places {
+            core.downloads = core.downloads.saturating_sub(count);
+        }
         self.settle(&mut core);
     }
 }

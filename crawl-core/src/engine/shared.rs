@@ -28,7 +28,7 @@ pub(super) struct Core {
     pub(super) frontier: Box<dyn Frontier>,
     pub(super) feeds: Feeds,
     /// Downloads in flight (bounded by `CONCURRENT_REQUESTS`); with a job dir, requests
-    /// leased and not yet committed.
+    /// leased and not yet committed ([`Frontier::holds_places`]).
     pub(super) downloads: usize,
     /// Tracked tasks still running: request processing, pipelines, handlers.
     pub(super) tasks: usize,
@@ -75,6 +75,8 @@ pub(super) struct Shared {
     start_waiting: AtomicBool,
     /// Whether the frontier commits acks (a job dir): outputs are staged per request.
     pub(super) durable: bool,
+    /// Whether a lease keeps its place until committed ([`Frontier::holds_places`]).
+    pub(super) holds_places: bool,
     /// Whether a filtered duplicate was logged: without `DUPEFILTER_DEBUG`, only the first is.
     duplicate_logged: AtomicBool,
     /// Whether the frontier keeps the items too ([`Frontier::wants_items`]).
@@ -92,6 +94,7 @@ impl Shared {
         stats: Stats,
     ) -> Arc<Self> {
         let frontier_commits = frontier.commits();
+        let holds_places = frontier_commits && frontier.holds_places();
         let items_out = frontier.wants_items();
         Arc::new(Shared {
             core: Mutex::new(Core {
@@ -108,6 +111,7 @@ impl Shared {
             }),
             items_out,
             durable: frontier_commits,
+            holds_places,
             start_room: Notify::new(),
             start_waiting: AtomicBool::new(false),
             duplicate_logged: AtomicBool::new(false),
@@ -171,7 +175,7 @@ impl Shared {
     /// A request's download finished: its concurrency place is free, and its host's.
     pub(super) fn download_done(self: &Arc<Self>, lease: LeaseId) {
         let mut core = self.lock();
-        if !self.durable {
+        if !self.holds_places {
             core.downloads -= 1;
         }
         core.frontier.downloaded(lease);

@@ -26,6 +26,7 @@ mod tests;
 
 pub use durable::{DurableFrontier, Resumed};
 pub use memory::{FrontierConfig, MemoryFrontier};
+pub(crate) use seen::SeenSet;
 
 use std::time::Duration;
 
@@ -157,6 +158,14 @@ pub trait Frontier: Send {
     /// [`on_commit`](Self::on_commit) reports it.
     fn commits(&self) -> bool {
         false
+    }
+
+    /// Whether a lease keeps its place among `CONCURRENT_REQUESTS` until its ack is
+    /// committed (only asked if [`commits`](Self::commits)): a job dir does, so a kill finds
+    /// at most `CONCURRENT_REQUESTS` requests fetched and not committed. Otherwise a place is
+    /// free once its download ends, as in memory, while the lease lasts until committed.
+    fn holds_places(&self) -> bool {
+        self.commits()
     }
 
     /// Sets what to call with the leases whose acks are committed (only if
