@@ -51,10 +51,9 @@ impl Shared {
     /// their lengths, the stats and the spider's state.
     pub(super) fn checkpoint(self: &Arc<Self>, core: &mut Core) {
         core.feeds.flush(&self.stats);
-        let stats = serde_json::to_string(&self.stats.snapshot()).unwrap_or_default();
         let checkpoint = Checkpoint {
             feeds: core.feeds.lengths(),
-            stats,
+            stats: self.stats.clone(),
             spider_state: self.crawler.take_state_change(),
             start_consumed: core.start_consumed,
             items: std::mem::take(&mut core.items_json),

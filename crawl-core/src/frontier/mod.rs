@@ -197,8 +197,9 @@ pub trait Frontier: Send {
 pub struct Checkpoint {
     /// Each feed file's length, by path.
     pub feeds: Vec<(String, u64)>,
-    /// The stats, as a JSON object.
-    pub stats: String,
+    /// The crawl's stats, read when the checkpoint is committed (serializing them at every
+    /// ack would cost more than the ack).
+    pub stats: crate::Stats,
     /// The spider's state as JSON, if it changed.
     pub spider_state: Option<String>,
     /// Outputs of the start requests' stream handled so far.

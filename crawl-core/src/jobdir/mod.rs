@@ -82,6 +82,8 @@ struct Gathered {
     batch: Batch,
     /// Whether a batch is being committed.
     busy: bool,
+    /// Whether the committer waits for something to commit (only then is it woken).
+    idle: bool,
     closing: bool,
     hook: Option<CommitHook>,
 }
@@ -96,6 +98,11 @@ struct Shared {
     /// The store; taken out when the committer stops, which closes it.
     store: Mutex<Option<Store>>,
 }
+
+/// A batch with fewer acks than this waits [`GATHER`] before it is committed.
+const GATHER_ACKS: usize = 16;
+/// How long a small batch gathers.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Rows a batch may gather before whoever adds more waits for the committer.
 const MOST_GATHERED: usize = 50_000;
@@ -124,6 +131,7 @@ impl Committer {
             gathered: Mutex::new(Gathered {
                 batch: Batch::default(),
                 busy: false,
+                idle: false,
                 closing: false,
                 hook: None,
             }),
@@ -162,7 +170,10 @@ impl Committer {
                 .unwrap_or_else(PoisonError::into_inner);
         }
         add(&mut gathered.batch);
-        self.shared.ready.notify_one();
+        if gathered.idle {
+            gathered.idle = false;
+            self.shared.ready.notify_one();
+        }
     }
 
     /// Waits until everything handed to the committer is committed.
@@ -219,10 +230,19 @@ fn commit_loop(shared: &Shared) {
         let batch = {
             let mut gathered = shared.lock();
             while gathered.batch.is_empty() && !gathered.closing {
+                gathered.idle = true;
                 gathered = shared
                     .ready
                     .wait(gathered)
                     .unwrap_or_else(PoisonError::into_inner);
+            }
+            gathered.idle = false;
+            if gathered.batch.acked.len() < GATHER_ACKS && !gathered.closing {
+                // A commit costs about the same for one ack as for many (each page it
+                // touches is written again): let a small batch gather a little.
+                drop(gathered);
+                std::thread::sleep(GATHER);
+                gathered = shared.lock();
             }
             if gathered.batch.is_empty() {
                 shared.store().take();

@@ -214,8 +214,9 @@ impl Store {
                 let mut set = tx
                     .prepare_cached("INSERT OR REPLACE INTO job (key, value) VALUES (?1, ?2)")
                     .map_err(failed)?;
-                set.execute(params!["stats", checkpoint.stats])
-                    .map_err(failed)?;
+                let stats =
+                    serde_json::to_string(&checkpoint.stats.snapshot()).expect("stats serialize");
+                set.execute(params!["stats", stats]).map_err(failed)?;
                 set.execute(params![
                     "start_consumed",
                     checkpoint.start_consumed.to_string()
