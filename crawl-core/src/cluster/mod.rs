@@ -5,10 +5,11 @@
 //! *leases* a request for `REDIS_LEASE_SECS`, extends the lease while the page is slow, and
 //! *acknowledges* it once the callback's outputs are committed. A worker that dies (kill -9)
 //! loses nothing: its leases expire and another worker takes the requests again.
-//! Politeness holds for the cluster: each host's next allowed fetch time and its leases out
-//! are kept in Redis and taken atomically by Lua scripts ([`scripts`]), so `DOWNLOAD_DELAY`
-//! and `CONCURRENT_REQUESTS_PER_DOMAIN` bound the cluster as a whole. The seen set is shared
-//! and compact (8-byte fingerprints in intsets). The layout of the keys is in [`keys`].
+//! Politeness holds for the cluster: each host's next allowed fetch time and its downloads
+//! under way are kept in Redis and taken atomically by Lua scripts ([`scripts`]), so
+//! `DOWNLOAD_DELAY` and `CONCURRENT_REQUESTS_PER_DOMAIN` bound the cluster as a whole. The
+//! seen set is shared and compact (8-byte fingerprints in intsets). The layout of the keys is
+//! in [`keys`]. The scripts need Redis 6.2 or later (`ZMSCORE`, `SMISMEMBER`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), crawl_core::cluster::ClusterError> {
