@@ -20,6 +20,7 @@
 //! | `P:seq` | string | the last request id given |
 //! | `P:stats` | hash | the crawl's stats, every worker's counts added up |
 //! | `P:start` | set | fingerprints of the start requests that skip the filter (`dont_filter`): every worker reads the start requests, each runs once |
+//! | `P:unreadable` | hash | request id -> the JSON of a request this version of crawl could not read, set aside (`redis/unreadable_request_count`) |
 //! | `P:feeds:<worker>` | hash | feed path -> its length committed with the worker's acks |
 //! | `P:workers` | sorted set | workers of the crawl, by their last heartbeat (ms) |
 //!

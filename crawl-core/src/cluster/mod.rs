@@ -239,22 +239,56 @@ impl RedisFrontier {
             .await
             .map_err(|error| self.error(error))?;
         let mut leases = Vec::with_capacity(flat.len() / 2);
+        let mut unreadable = Vec::new();
         for pair in flat.chunks_exact(2) {
-            let request =
-                serde_json::from_str(&pair[1]).map_err(|source| ClusterError::Corrupt {
+            match serde_json::from_str(&pair[1]) {
+                Ok(request) => leases.push(Lease {
                     id: pair[0].clone(),
-                    source,
-                })?;
-            leases.push(Lease {
-                id: pair[0].clone(),
-                request,
-            });
+                    request,
+                }),
+                Err(source) => {
+                    let id = pair[0].clone();
+                    let error = ClusterError::Corrupt { id, source };
+                    let shown: String = pair[1].chars().take(200).collect();
+                    let aside = self.keys.key("unreadable");
+                    tracing::error!("{error}; it is set aside in `{aside}`: {shown}");
+                    unreadable.push((pair[0].as_str(), pair[1].as_str()));
+                }
+            }
+        }
+        let mut remaining = remaining;
+        if !unreadable.is_empty() {
+            self.set_aside(worker, &unreadable).await?;
+            remaining = remaining.saturating_sub(unreadable.len() as u64);
         }
         Ok(LeaseBatch {
             leases,
             next_ready: u64::try_from(wait).ok().map(Duration::from_millis),
             remaining,
         })
+    }
+
+    /// Moves `worker`'s leased requests that this version cannot read (id and JSON) out of
+    /// the frontier into `P:unreadable`, counted in `redis/unreadable_request_count`: one
+    /// such request neither stops the crawl nor comes back to every lease, and is kept
+    /// there (and logged) until the crawl's keys are deleted.
+    async fn set_aside(&self, worker: &str, requests: &[(&str, &str)]) -> Result<(), ClusterError> {
+        let mut pipe = redis::pipe();
+        for (id, json) in requests {
+            pipe.hset(self.keys.key("unreadable"), *id, *json).ignore();
+        }
+        let count = requests.len() as i64;
+        pipe.hincr(
+            self.keys.key("stats"),
+            "redis/unreadable_request_count",
+            count,
+        )
+        .ignore();
+        pipe.query_async::<()>(&mut self.connection.clone())
+            .await
+            .map_err(|error| self.error(error))?;
+        let ids: Vec<&str> = requests.iter().map(|(id, _)| *id).collect();
+        self.commit(worker, &ids, &[], None).await.map(drop)
     }
 
     /// The callbacks of these leases finished and their outputs are committed: the requests

@@ -438,3 +438,36 @@ async fn a_worker_keeps_its_own_repeats_from_redis_and_redis_drops_the_others() 
         "b/1 pushed again by this worker is dropped by Redis and counted"
     );
 }
+
+#[tokio::test]
+async fn a_request_that_cannot_be_read_is_set_aside_not_retried_forever() {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    frontier
+        .push(&[request("http://a/1", 5), request("http://a/2", 0)])
+        .await
+        .unwrap();
+    let first = format!("{:016x}", 1);
+    let mut connection = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let () = redis::AsyncCommands::hset(&mut connection, "crawl:test:req", &first, "{not json")
+        .await
+        .unwrap();
+
+    let batch = frontier
+        .lease("w1", &options(8, Duration::ZERO, LONG), 10)
+        .await
+        .unwrap();
+    assert_eq!(urls(&batch), ["http://a/2"], "the readable one still comes");
+    assert_eq!(batch.remaining, 1, "the unreadable one left the frontier");
+    let aside: Option<String> =
+        redis::AsyncCommands::hget(&mut connection, "crawl:test:unreadable", &first)
+            .await
+            .unwrap();
+    assert_eq!(aside.as_deref(), Some("{not json"));
+    let stats = frontier.stats().await.unwrap();
+    assert_eq!(stats.get("redis/unreadable_request_count"), Some(&1));
+}
