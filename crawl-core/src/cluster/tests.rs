@@ -35,6 +35,18 @@ fn options(per_host: u32, delay: Duration, lease: Duration) -> LeaseOptions {
 
 const LONG: Duration = Duration::from_secs(60);
 
+/// A fresh crawl in a server of its own, with `requests` (URL and priority) pushed.
+async fn crawl_with(requests: &[(&str, i32)]) -> (RedisServer, RedisFrontier) {
+    let server = RedisServer::start().unwrap();
+    let frontier = frontier(&server).await;
+    let requests: Vec<Request> = requests
+        .iter()
+        .map(|(url, priority)| request(url, *priority))
+        .collect();
+    frontier.push(&requests).await.unwrap();
+    (server, frontier)
+}
+
 #[tokio::test]
 async fn pushes_dedup_and_leases_go_by_priority_then_fifo() {
     let server = RedisServer::start().unwrap();
@@ -124,16 +136,8 @@ async fn a_live_worker_extends_its_leases() {
 
 #[tokio::test]
 async fn per_host_concurrency_and_delay_hold_across_workers() {
-    let server = RedisServer::start().unwrap();
-    let frontier = frontier(&server).await;
-    frontier
-        .push(&[
-            request("http://a/1", 0),
-            request("http://a/2", 0),
-            request("http://b/1", 0),
-        ])
-        .await
-        .unwrap();
+    let (_server, frontier) =
+        crawl_with(&[("http://a/1", 0), ("http://a/2", 0), ("http://b/1", 0)]).await;
     let one = options(1, Duration::ZERO, LONG);
     let first = frontier.lease("w1", &one, 10).await.unwrap();
     assert_eq!(urls(&first), ["http://a/1", "http://b/1"]);
@@ -299,16 +303,8 @@ async fn a_hosts_own_delay_holds_for_every_worker() {
 
 #[tokio::test]
 async fn a_hosts_place_is_free_when_a_download_ends_not_when_it_is_acked() {
-    let server = RedisServer::start().unwrap();
-    let frontier = frontier(&server).await;
-    frontier
-        .push(&[
-            request("http://a/1", 0),
-            request("http://a/2", 0),
-            request("http://a/3", 0),
-        ])
-        .await
-        .unwrap();
+    let (_server, frontier) =
+        crawl_with(&[("http://a/1", 0), ("http://a/2", 0), ("http://a/3", 0)]).await;
     let one = options(1, Duration::ZERO, LONG);
     let first = frontier.lease("w1", &one, 10).await.unwrap();
     assert_eq!(urls(&first), ["http://a/1"]);
@@ -343,19 +339,15 @@ async fn a_hosts_place_is_free_when_a_download_ends_not_when_it_is_acked() {
 
 #[tokio::test]
 async fn a_batch_from_one_host_never_passes_another_hosts_higher_priority() {
-    let server = RedisServer::start().unwrap();
-    let frontier = frontier(&server).await;
-    frontier
-        .push(&[
-            request("http://a/1", 5),
-            request("http://a/2", 5),
-            request("http://a/3", 0),
-            request("http://a/4", 0),
-            request("http://b/1", 3),
-            request("http://b/2", 0),
-        ])
-        .await
-        .unwrap();
+    let (_server, frontier) = crawl_with(&[
+        ("http://a/1", 5),
+        ("http://a/2", 5),
+        ("http://a/3", 0),
+        ("http://a/4", 0),
+        ("http://b/1", 3),
+        ("http://b/2", 0),
+    ])
+    .await;
     let batch = frontier
         .lease("w1", &options(8, Duration::ZERO, LONG), 10)
         .await
@@ -441,12 +433,7 @@ async fn a_worker_keeps_its_own_repeats_from_redis_and_redis_drops_the_others() 
 
 #[tokio::test]
 async fn a_request_that_cannot_be_read_is_set_aside_not_retried_forever() {
-    let server = RedisServer::start().unwrap();
-    let frontier = frontier(&server).await;
-    frontier
-        .push(&[request("http://a/1", 5), request("http://a/2", 0)])
-        .await
-        .unwrap();
+    let (server, frontier) = crawl_with(&[("http://a/1", 5), ("http://a/2", 0)]).await;
     let first = format!("{:016x}", 1);
     let mut connection = redis::Client::open(server.url())
         .unwrap()
