@@ -60,6 +60,15 @@ pub(crate) struct ClusterConfig {
     pub items_key: String,
 }
 
+impl ClusterConfig {
+    /// How many downloads end, or how few leases are left in the buffer, before the
+    /// companion leases again: a quarter of `CONCURRENT_REQUESTS` (a lease call costs the
+    /// server about the same for one request as for many).
+    pub fn batch(&self) -> usize {
+        (self.concurrency / 4).max(1)
+    }
+}
+
 /// Closes the spider with a reason.
 pub(crate) type CloseHook = Box<dyn Fn(&str) + Send + Sync>;
 
@@ -70,8 +79,6 @@ pub(super) struct State {
     pub ready: VecDeque<(String, Request)>,
     /// Handed to the engine and not yet acked or nacked (extended while held).
     pub held: HashMap<LeaseId, Held>,
-    /// Held leases whose downloads have not ended.
-    pub downloading: usize,
     /// Ids in Redis of held leases whose downloads ended, to free their hosts' places with
     /// the next lease.
     pub downloaded: Vec<String>,
@@ -105,6 +112,16 @@ impl State {
         self.wake(Vec::new());
     }
 
+    /// Held leases whose downloads have not ended.
+    pub fn downloading(&self) -> usize {
+        self.held.values().filter(|held| held.downloading).count()
+    }
+
+    /// Lets go of the held lease `lease`, returning its id in Redis.
+    fn unhold(&mut self, lease: LeaseId) -> Option<String> {
+        self.held.remove(&lease).map(|held| held.id)
+    }
+
     /// Wakes the engine with `leases` committed (none: something to lease arrived).
     pub fn wake(&self, leases: Vec<LeaseId>) {
         if let Some(hook) = &self.hook {
@@ -121,17 +138,6 @@ pub(super) struct Held {
     pub key: Box<str>,
     /// Whether its download has not ended yet.
     pub downloading: bool,
-}
-
-impl State {
-    /// Lets go of the held lease `lease`, returning its id in Redis.
-    fn unhold(&mut self, lease: LeaseId) -> Option<String> {
-        let held = self.held.remove(&lease)?;
-        if held.downloading {
-            self.downloading -= 1;
-        }
-        Some(held.id)
-    }
 }
 
 /// Locks `state`; nothing holding it leaves it half-changed.
@@ -153,8 +159,7 @@ pub struct RedisBackend {
     default_delay: u64,
     /// Whether committed items go to a stream too.
     items: bool,
-    /// How many downloads end, or how few leases are left in the buffer, before the
-    /// companion leases again (a quarter of `CONCURRENT_REQUESTS`).
+    /// [`ClusterConfig::batch`].
     batch: usize,
     /// The fingerprints this worker pushed (about 8 bytes each): its own repeats stop
     /// here, since Redis would drop them anyway; the cluster's seen set decides the rest.
@@ -236,7 +241,7 @@ impl RedisBackend {
             delays: HashMap::new(),
             default_delay,
             items: !config.items_key.is_empty(),
-            batch: (config.concurrency / 4).max(1),
+            batch: config.batch(),
             pushed: SeenSet::default(),
             thread: Some(thread),
         };
@@ -288,7 +293,6 @@ impl Frontier for RedisBackend {
                     downloading: true,
                 },
             );
-            state.downloading += 1;
             return Next::Lease(Lease { id: lease, request });
         }
         if state.failed.is_some() {
@@ -321,7 +325,6 @@ impl Frontier for RedisBackend {
             };
             held.downloading = false;
             let (id, key) = (held.id.clone(), held.key.clone());
-            state.downloading -= 1;
             state.downloaded.push(id);
             // The hosts' places are free for the cluster once the companion says so, a
             // batch at a time (one script call per lease of a whole batch, not per page).

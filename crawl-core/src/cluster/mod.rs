@@ -572,13 +572,15 @@ pub struct Counts {
 /// so each worker's copy of the start requests runs once in the cluster; nothing for other
 /// requests that skip the filter.
 fn seen_member(request: &Request) -> (String, String) {
-    let fingerprint = request.fingerprint();
     match (request.dont_filter, request.depth) {
         (false, _) => {
-            let (bucket, member) = seen_slot(fingerprint);
+            let (bucket, member) = seen_slot(request.fingerprint());
             (format!("seen:{bucket}"), member)
         }
-        (true, 0) => ("start".to_owned(), format!("{:016x}", fingerprint.0)),
+        (true, 0) => (
+            "start".to_owned(),
+            format!("{:016x}", request.fingerprint().0),
+        ),
         (true, _) => (String::new(), String::new()),
     }
 }

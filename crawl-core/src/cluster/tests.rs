@@ -87,12 +87,7 @@ async fn pushes_dedup_and_leases_go_by_priority_then_fifo() {
 
 #[tokio::test]
 async fn a_dead_workers_expired_leases_go_to_another_worker() {
-    let server = RedisServer::start().unwrap();
-    let frontier = frontier(&server).await;
-    frontier
-        .push(&[request("http://a/1", 0), request("http://b/1", 0)])
-        .await
-        .unwrap();
+    let (_server, frontier) = crawl_with(&[("http://a/1", 0), ("http://b/1", 0)]).await;
     // A lease of 0 ms has expired by the next call: the worker "died".
     let dead = frontier
         .lease("dead", &options(8, Duration::ZERO, Duration::ZERO), 10)
@@ -276,12 +271,7 @@ async fn an_unreachable_redis_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_hosts_own_delay_holds_for_every_worker() {
-    let server = RedisServer::start().unwrap();
-    let frontier = frontier(&server).await;
-    frontier
-        .push(&[request("http://slow/1", 0), request("http://slow/2", 0)])
-        .await
-        .unwrap();
+    let (_server, frontier) = crawl_with(&[("http://slow/1", 0), ("http://slow/2", 0)]).await;
     frontier
         .push(&[request("http://fast/1", 0), request("http://fast/2", 0)])
         .await

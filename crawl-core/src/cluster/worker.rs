@@ -132,7 +132,7 @@ impl Companion {
     }
 
     async fn serve(self, commands: mpsc::UnboundedReceiver<Command>) {
-        // Leasing runs beside the commands (one connection, pipelined): a lease never waits
+        // Leasing runs beside the commands, on a connection of its own: a lease never waits
         // behind a commit, nor a commit behind a lease.
         let stop = Cell::new(false);
         let (close, ()) = tokio::join!(self.command_loop(commands, &stop), self.lease_loop(&stop));
@@ -204,16 +204,15 @@ impl Companion {
     /// `CONCURRENT_REQUESTS` at a time; while the hosts are at their concurrency, a lease
     /// waits for such a batch (or [`PATIENCE`]) instead of asking again for nothing.
     async fn lease_loop(&self, stop: &Cell<bool>) {
-        let batch = (self.config.concurrency / 4).max(1);
-        let mut capped = false;
+        let batch = self.config.batch();
         loop {
             let asked = tokio::time::timeout(PATIENCE, self.demand.notified()).await;
             if stop.get() || lock(&self.state).failed.is_some() {
                 return;
             }
-            let (ready, downloaded) = {
+            let (ready, downloaded, capped) = {
                 let state = lock(&self.state);
-                (state.ready.len(), state.downloaded.len())
+                (state.ready.len(), state.downloaded.len(), state.capped)
             };
             let worth = downloaded >= batch
                 || (ready <= batch && !capped && asked.is_ok())
@@ -221,7 +220,7 @@ impl Companion {
             if !worth {
                 continue;
             }
-            capped = self.fill().await;
+            self.fill().await;
         }
     }
 
@@ -320,9 +319,9 @@ impl Companion {
         }
     }
 
-    /// Leases what the engine can start now, and wakes it. Returns whether fewer came than
-    /// were asked for.
-    async fn fill(&self) -> bool {
+    /// Leases what the engine can start now, and wakes it; notes whether fewer came than
+    /// were asked for (`capped`).
+    async fn fill(&self) {
         // Without a delay, a buffer as deep as the engine's places hides the round trip;
         // with one, only what can start now is leased, so no lease waits in a buffer
         // while its host's delay runs.
@@ -332,12 +331,14 @@ impl Companion {
         };
         let (want, downloaded, pushes) = {
             let mut state = lock(&self.state);
-            let want = depth.saturating_sub(state.downloading + state.ready.len());
+            let want = depth.saturating_sub(state.downloading() + state.ready.len());
+            if want == 0 && state.downloaded.is_empty() {
+                // Full, not capped.
+                state.capped = false;
+                return;
+            }
             (want, std::mem::take(&mut state.downloaded), state.pushes)
         };
-        if want == 0 && downloaded.is_empty() {
-            return false;
-        }
         let (frontier, options) = (&self.leaser, &self.config.options);
         let worker = &self.config.worker;
         let ids: Vec<&str> = downloaded.iter().map(String::as_str).collect();
@@ -347,7 +348,7 @@ impl Companion {
             })
             .await
         else {
-            return false;
+            return;
         };
         let mut state = lock(&self.state);
         state.remaining = match state.pushes == pushes {
@@ -358,8 +359,7 @@ impl Companion {
         };
         state.next_ready = batch.next_ready.map(|wait| unix_now() + wait.as_secs_f64());
         let arrived = !batch.leases.is_empty();
-        let capped = batch.leases.len() < want;
-        state.capped = capped;
+        state.capped = batch.leases.len() < want;
         state.ready.extend(
             batch
                 .leases
@@ -369,7 +369,6 @@ impl Companion {
         if arrived || batch.remaining == 0 {
             state.wake(Vec::new());
         }
-        capped
     }
 
     /// Extends the leases this worker holds and keeps its heartbeat.

@@ -214,6 +214,20 @@ impl DurableFrontier {
         })
     }
 
+    /// Hands the pushes and acks since the last checkpoint to the committer, with
+    /// `checkpoint` (the crawl's state that covers them) if there is one.
+    fn hand_over(&mut self, checkpoint: Option<Checkpoint>) {
+        let local = std::mem::take(&mut self.local);
+        self.committer.with_batch(|batch| {
+            batch.inserts.extend(local.inserts);
+            batch.done.extend(local.done);
+            batch.acked.extend(local.acked);
+            if checkpoint.is_some() {
+                batch.checkpoint = checkpoint;
+            }
+        });
+    }
+
     /// A request went from memory to a lease.
     fn leased_from(&mut self, host: &str) {
         self.in_ram = self.in_ram.saturating_sub(1);
@@ -336,22 +350,11 @@ impl Frontier for DurableFrontier {
     }
 
     fn record(&mut self, checkpoint: Checkpoint) {
-        let local = std::mem::take(&mut self.local);
-        self.committer.with_batch(|batch| {
-            batch.inserts.extend(local.inserts);
-            batch.done.extend(local.done);
-            batch.acked.extend(local.acked);
-            batch.checkpoint = Some(checkpoint);
-        });
+        self.hand_over(Some(checkpoint));
     }
 
     fn close(&mut self) {
-        let local = std::mem::take(&mut self.local);
-        self.committer.with_batch(|batch| {
-            batch.inserts.extend(local.inserts);
-            batch.done.extend(local.done);
-            batch.acked.extend(local.acked);
-        });
+        self.hand_over(None);
         self.committer.close();
     }
 

@@ -158,7 +158,6 @@ impl Committer {
         ))
     }
 
-    /// Adds to the batch being gathered.
     /// Adds to the batch being gathered; waits first while the batch is full.
     pub(crate) fn with_batch(&self, add: impl FnOnce(&mut Batch)) {
         let mut gathered = self.shared.lock();
