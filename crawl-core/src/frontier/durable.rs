@@ -222,8 +222,10 @@ impl DurableFrontier {
             batch.inserts.extend(local.inserts);
             batch.done.extend(local.done);
             batch.acked.extend(local.acked);
-            if checkpoint.is_some() {
-                batch.checkpoint = checkpoint;
+            match (&mut batch.checkpoint, checkpoint) {
+                (Some(gathered), Some(newer)) => gathered.absorb(newer),
+                (gathered, newer @ Some(_)) => *gathered = newer,
+                (_, None) => {}
             }
         });
     }

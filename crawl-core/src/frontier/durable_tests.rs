@@ -196,3 +196,55 @@ fn a_job_dir_of_an_earlier_format_is_refused_and_left_as_it_was() {
     );
     assert_eq!(std::fs::read(&store).unwrap(), before);
 }
+
+#[test]
+fn a_spider_state_recorded_before_checkpoints_without_one_is_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join("job");
+    {
+        let (mut frontier, _) = open(&job);
+        frontier.record(Checkpoint {
+            spider_state: Some("7".into()),
+            items: vec!["{\"a\":1}".into()],
+            ..Checkpoint::default()
+        });
+        // Later checkpoints, gathered into the same batch, leave the state as it was.
+        for consumed in 1..=100 {
+            frontier.record(Checkpoint {
+                start_consumed: consumed,
+                ..Checkpoint::default()
+            });
+        }
+        frontier.close();
+    }
+    let (frontier, resumed) = open(&job);
+    assert_eq!(resumed.spider_state.as_deref(), Some("7"));
+    assert_eq!(resumed.start_consumed, 100);
+    drop(frontier);
+}
+
+#[test]
+fn a_checkpoint_absorbs_a_newer_one() {
+    let mut older = Checkpoint {
+        feeds: vec![("a.jsonl".into(), 10)],
+        spider_state: Some("1".into()),
+        start_consumed: 1,
+        items: vec!["x".into()],
+        ..Checkpoint::default()
+    };
+    older.absorb(Checkpoint {
+        feeds: vec![("a.jsonl".into(), 20)],
+        start_consumed: 2,
+        items: vec!["y".into()],
+        ..Checkpoint::default()
+    });
+    assert_eq!(older.feeds, vec![("a.jsonl".to_owned(), 20)]);
+    assert_eq!(older.spider_state.as_deref(), Some("1"));
+    assert_eq!(older.start_consumed, 2);
+    assert_eq!(older.items, ["x", "y"]);
+    older.absorb(Checkpoint {
+        spider_state: Some("2".into()),
+        ..Checkpoint::default()
+    });
+    assert_eq!(older.spider_state.as_deref(), Some("2"));
+}

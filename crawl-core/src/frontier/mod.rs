@@ -26,6 +26,7 @@ mod tests;
 
 pub use durable::{DurableFrontier, Resumed};
 pub use memory::{FrontierConfig, MemoryFrontier};
+#[cfg(feature = "redis")]
 pub(crate) use seen::SeenSet;
 
 use std::time::Duration;
@@ -207,6 +208,27 @@ pub struct Checkpoint {
     /// The items written to the feeds since the previous checkpoint, as JSON, if the
     /// frontier keeps them too ([`Frontier::wants_items`]).
     pub items: Vec<String>,
+}
+
+impl Checkpoint {
+    /// Folds `newer` into this checkpoint, both not yet committed: `newer`'s feed lengths,
+    /// stats and start cursor, the spider's state as last changed, and the items of both.
+    pub(crate) fn absorb(&mut self, newer: Checkpoint) {
+        let Checkpoint {
+            feeds,
+            stats,
+            spider_state,
+            start_consumed,
+            items,
+        } = newer;
+        self.feeds = feeds;
+        self.stats = stats;
+        if spider_state.is_some() {
+            self.spider_state = spider_state;
+        }
+        self.start_consumed = start_consumed;
+        self.items.extend(items);
+    }
 }
 
 /// The ready-time in `request`'s meta, removed from it.
