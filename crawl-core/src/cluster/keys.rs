@@ -12,6 +12,8 @@
 //! | `P:next` | hash | host -> the earliest time (ms) of its next fetch (`DOWNLOAD_DELAY`) |
 //! | `P:delay` | hash | host -> its own delay (ms) when it differs from `DOWNLOAD_DELAY` (robots.txt `Crawl-delay`, AutoThrottle) |
 //! | `P:inflight` | hash | host -> leases out now whose downloads have not ended (`CONCURRENT_REQUESTS_PER_DOMAIN`) |
+//! | `P:in:<host>` | hash | worker -> its part of `P:inflight[host]` |
+//! | `P:hungry` | sorted set | workers that got fewer leases than they asked for, by when (ms): while there are two or more, each host's concurrency is shared evenly among them |
 //! | `P:fetched` | set | leased request ids whose downloads ended (their places in `P:inflight` are free) |
 //! | `P:delayed` | sorted set | request ids waiting for a retry backoff, by ready time (ms) |
 //! | `P:leases` | sorted set | leased request ids, by lease deadline (ms) |

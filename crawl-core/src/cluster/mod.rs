@@ -77,6 +77,10 @@ pub struct LeaseOptions {
     pub delay: Duration,
     /// Leases out at once per host, cluster-wide (`CONCURRENT_REQUESTS_PER_DOMAIN`).
     pub per_host: u32,
+    /// How long a worker that got fewer leases than it asked for counts as wanting more.
+    /// While two or more workers want more, they share each host's `per_host` evenly;
+    /// a worker alone takes every place.
+    pub share_window: Duration,
 }
 
 impl Default for LeaseOptions {
@@ -85,6 +89,7 @@ impl Default for LeaseOptions {
             lease: Duration::from_secs(30),
             delay: Duration::ZERO,
             per_host: 8,
+            share_window: Duration::from_millis(50),
         }
     }
 }
@@ -234,6 +239,7 @@ impl RedisFrontier {
             .arg(options.per_host.max(1))
             .arg(max)
             .arg(64)
+            .arg(options.share_window.as_millis() as u64)
             .arg(downloaded)
             .invoke_async(&mut self.connection.clone())
             .await

@@ -40,14 +40,18 @@ local function enqueue(id, host, prio, now)
   if nxt < now then nxt = now end
   redis.call('ZADD', p .. ':hosts', 'NX', nxt, host)
 end
--- `n` downloads of `host` fewer (`CONCURRENT_REQUESTS_PER_DOMAIN`).
-local function free(host, n)
+-- `n` downloads of `host` fewer (`CONCURRENT_REQUESTS_PER_DOMAIN`), `worker`'s (if known).
+local function free(host, worker, n)
   if tonumber(redis.call('HINCRBY', p .. ':inflight', host, -n)) <= 0 then
     redis.call('HDEL', p .. ':inflight', host)
   end
+  local by = p .. ':in:' .. host
+  if worker and tonumber(redis.call('HINCRBY', by, worker, -n)) <= 0 then
+    redis.call('HDEL', by, worker)
+  end
 end
--- Frees the hosts' places of the leases `ids` (each host once, by its count).
-local function free_all(ids)
+-- Frees the hosts' places of `worker`'s leases `ids` (each host once, by its count).
+local function free_all(ids, worker)
   if #ids == 0 then return end
   local per = {}
   for _, r in ipairs(each('HMGET', p .. ':route', ids)) do
@@ -56,13 +60,14 @@ local function free_all(ids)
       per[host] = (per[host] or 0) + 1
     end
   end
-  for host, n in pairs(per) do free(host, n) end
+  for host, n in pairs(per) do free(host, worker, n) end
 end
 -- The lease `id` ends: its host's place is free, unless its download ended already.
 local function unlease(id, host)
   redis.call('ZREM', p .. ':leases', id)
+  local worker = redis.call('HGET', p .. ':owner', id)
   redis.call('HDEL', p .. ':owner', id)
-  if redis.call('SREM', p .. ':fetched', id) == 0 and host then free(host, 1) end
+  if redis.call('SREM', p .. ':fetched', id) == 0 and host then free(host, worker, 1) end
 end
 -- A lease ends without an ack: the request is pending again (at `not_before` if later).
 local function release(id, not_before, now)
@@ -144,10 +149,12 @@ return #new
 "#;
 
 /// `ARGV`: prefix, worker, lease ms, per-host delay ms, per-host concurrency, how many,
-/// how many ready hosts to compare, then the ids of this worker's leases whose
-/// downloads ended (their hosts' places are free: `P:fetched`). Expired
+/// how many ready hosts to compare, the share window in ms, then the ids of this worker's
+/// leases whose downloads ended (their hosts' places are free: `P:fetched`). Expired
 /// leases are released first, then due delayed requests become ready; then requests are
-/// leased, the highest priority first among the ready hosts under their concurrency, then
+/// leased, the highest priority first among the ready hosts under their concurrency (and
+/// the worker's share of it: while other workers got fewer than they asked for within the
+/// window, `P:hungry`, each host's concurrency is shared evenly among them), then
 /// in push order: from the best host, as many as its concurrency allows that come before
 /// every other host's head, or one when the host has a delay, after which it
 /// waits the delay (its own in `P:delay`, if a worker set one: robots.txt `Crawl-delay`,
@@ -156,8 +163,9 @@ return #new
 const LEASE: &str = r#"
 local worker, lease_ms, delay = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local limit, want, scan = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local window = tonumber(ARGV[8])
 local now = now_ms()
-local mine = owned_all(args(8, #ARGV), worker)
+local mine = owned_all(args(9, #ARGV), worker)
 if #mine > 0 then
   local known = each('SMISMEMBER', p .. ':fetched', mine)
   local fresh = {}
@@ -166,7 +174,7 @@ if #mine > 0 then
   end
   if #fresh > 0 then
     each('SADD', p .. ':fetched', fresh)
-    free_all(fresh)
+    free_all(fresh, worker)
   end
 end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. ':leases', '-inf', now, 'LIMIT', 0, 256)) do
@@ -178,10 +186,22 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. ':delayed', '-inf', now, 'L
   local host, prio = route(id)
   if host then enqueue(id, host, prio, now) end
 end
--- The ready hosts under their concurrency, with their heads.
+-- Workers that got fewer than they asked for within the window share each host's
+-- concurrency evenly (so that one worker, freeing and retaking places in one call, does not
+-- keep them all); a worker alone takes them all.
+local hungry = p .. ':hungry'
+redis.call('ZREMRANGEBYSCORE', hungry, '-inf', '(' .. (now - window))
+local others = redis.call('ZCARD', hungry)
+if redis.call('ZSCORE', hungry, worker) then others = others - 1 end
+local share = math.ceil(limit / (others + 1))
+-- The ready hosts under their concurrency (and this worker's share), with their heads.
 local hosts = {}
 for _, host in ipairs(redis.call('ZRANGEBYSCORE', p .. ':hosts', '-inf', now, 'LIMIT', 0, scan)) do
   local room = limit - tonumber(redis.call('HGET', p .. ':inflight', host) or '0')
+  if share < limit then
+    local own = tonumber(redis.call('HGET', p .. ':in:' .. host, worker) or '0')
+    room = math.min(room, share - own)
+  end
   if room > 0 then
     local head = redis.call('ZRANGE', p .. ':q:' .. host, 0, 0, 'WITHSCORES')
     if #head == 0 then
@@ -227,6 +247,7 @@ while #leased < want and #hosts > 0 do
   each('ZADD', p .. ':leases', deadlines)
   each('HSET', p .. ':owner', owners)
   redis.call('HINCRBY', p .. ':inflight', best.host, #ids)
+  redis.call('HINCRBY', p .. ':in:' .. best.host, worker, #ids)
   best.room = best.room - #ids
   local done = best.room <= 0
   if wait_ms > 0 then
@@ -242,6 +263,11 @@ while #leased < want and #hosts > 0 do
     best.id, best.score = head[1], tonumber(head[2])
   end
   if done then table.remove(hosts, b) end
+end
+if #leased < want then
+  redis.call('ZADD', hungry, now, worker)
+else
+  redis.call('ZREM', hungry, worker)
 end
 local out = {}
 if #leased > 0 then
@@ -293,7 +319,7 @@ local downloading = {}
 for i, id in ipairs(mine) do
   if fetched[i] == 0 then downloading[#downloading + 1] = id end
 end
-free_all(downloading)
+free_all(downloading, worker)
 each('ZREM', p .. ':leases', mine)
 each('HDEL', p .. ':owner', mine)
 each('SREM', p .. ':fetched', mine)
@@ -354,6 +380,7 @@ return 1
 const LEAVE: &str = r#"
 local now = now_ms()
 redis.call('ZREM', p .. ':workers', ARGV[2])
+redis.call('ZREM', p .. ':hungry', ARGV[2])
 redis.call('ZREMRANGEBYSCORE', p .. ':workers', '-inf', now - tonumber(ARGV[3]))
 return { redis.call('ZCARD', p .. ':workers'), redis.call('HLEN', p .. ':req') }
 "#;

@@ -30,6 +30,8 @@ fn options(per_host: u32, delay: Duration, lease: Duration) -> LeaseOptions {
         lease,
         delay,
         per_host,
+        // Long: which workers want more must not depend on how fast the test runs.
+        share_window: LONG,
     }
 }
 
@@ -325,6 +327,59 @@ async fn a_hosts_place_is_free_when_a_download_ends_not_when_it_is_acked() {
     assert_eq!(frontier.ack("w1", &[id]).await.unwrap(), 1);
     let third = frontier.lease("w2", &one, 10).await.unwrap();
     assert_eq!(urls(&third), ["http://a/3"]);
+}
+
+/// The ids of `batch`'s leases.
+fn ids(batch: &LeaseBatch) -> Vec<&str> {
+    batch.leases.iter().map(|lease| lease.id.as_str()).collect()
+}
+
+/// Up to 10 leases for `worker`, after its downloads `ended`.
+async fn take(frontier: &RedisFrontier, worker: &str, ended: &[&str]) -> LeaseBatch {
+    let four = options(4, Duration::ZERO, LONG);
+    frontier
+        .lease_after(worker, &four, ended, 10)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn workers_that_want_more_share_a_hosts_concurrency_evenly() {
+    let pages: Vec<String> = (1..=12).map(|n| format!("http://a/{n}")).collect();
+    let pages: Vec<(&str, i32)> = pages.iter().map(|url| (url.as_str(), 0)).collect();
+    let (_server, frontier) = crawl_with(&pages).await;
+    // Alone, w1 takes every place of the host (4).
+    let first = take(&frontier, "w1", &[]).await;
+    assert_eq!(first.leases.len(), 4);
+    // w2 gets none: it wants more from now on.
+    assert!(take(&frontier, "w2", &[]).await.leases.is_empty());
+    // Two of w1's downloads end: w1 holds two, its half, so it takes none back...
+    let again = take(&frontier, "w1", &ids(&first)[..2]).await;
+    assert!(again.leases.is_empty(), "w1 keeps to its half");
+    // ...and w2 gets the two places.
+    let second = take(&frontier, "w2", &[]).await;
+    assert_eq!(second.leases.len(), 2);
+    assert!(take(&frontier, "w2", &[]).await.leases.is_empty());
+    // Places freed by w1 go back to w1, up to its half.
+    let third = take(&frontier, "w1", &ids(&first)[2..]).await;
+    assert_eq!(third.leases.len(), 2);
+    // A worker that got all it asked for no longer counts: w1 alone takes every place
+    // that w2's ended downloads free.
+    let four = options(4, Duration::ZERO, LONG);
+    let done = frontier.lease_after("w2", &four, &ids(&second), 0).await;
+    assert!(done.unwrap().leases.is_empty());
+    assert_eq!(
+        take(&frontier, "w1", &[]).await.leases.len(),
+        2,
+        "w2 wants no more"
+    );
+    // w2 wants more again: w1, holding two after reporting two, takes none...
+    assert!(take(&frontier, "w2", &[]).await.leases.is_empty());
+    let held = take(&frontier, "w1", &ids(&third)).await;
+    assert!(held.leases.is_empty(), "w1 keeps to its half again");
+    // ...until w2 leaves the crawl.
+    frontier.leave("w2", LONG).await.unwrap();
+    assert_eq!(take(&frontier, "w1", &[]).await.leases.len(), 2, "w2 left");
 }
 
 #[tokio::test]

@@ -110,6 +110,7 @@ async fn join_cluster(
             delay: std::time::Duration::from_secs_f64(settings.download_delay.max(0.0)),
             per_host: u32::try_from(settings.concurrent_requests_per_domain.max(1))
                 .unwrap_or(u32::MAX),
+            ..LeaseOptions::default()
         },
         concurrency: settings.concurrent_requests.max(1),
         persist: settings.scheduler_persist,
